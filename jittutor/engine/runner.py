@@ -1,0 +1,512 @@
+"""Run student code eagerly and under ``jax.jit``, and measure both.
+
+This is the only module of jittutor that imports jax. It runs inside the worker
+process (``python -m jittutor.worker``); benchmarks may also call
+:func:`execute` in-process to measure the worker's overhead.
+"""
+
+from __future__ import annotations
+
+import linecache
+import math
+import statistics
+import sys
+import threading
+import time
+import traceback
+import types
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import numpy as np
+
+from jittutor.engine.protocol import (
+    CaseReport,
+    CaseSpec,
+    DeviceInfo,
+    ErrorInfo,
+    ModeReport,
+    RunReport,
+    RunRequest,
+    ValueSummary,
+)
+
+SETUP_FILENAME = "<lesson setup>"
+REPR_LIMIT = 400
+
+_COMPILE_EVENTS = {
+    "/jax/core/compile/jaxpr_trace_duration": "trace",
+    "/jax/core/compile/jaxpr_to_mlir_module_duration": "lower",
+    "/jax/core/compile/backend_compile_duration": "compile",
+}
+
+
+class Interrupted(BaseException):
+    """Raised in place of the KeyboardInterrupt the worker uses to cancel a run.
+
+    Keeps the original interrupt so the report can say which student line was
+    running when the run was stopped.
+    """
+
+    def __init__(self, original: BaseException | None = None) -> None:
+        super().__init__()
+        self.original = original
+
+
+class CompileRecorder:
+    """Collects jax.monitoring compile events while ``recording`` is set."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, float]] | None = None
+        self._owner: int | None = None
+        jax.monitoring.register_event_duration_secs_listener(self._on_event)
+
+    def _on_event(self, name: str, duration: float, **_: Any) -> None:
+        phase = _COMPILE_EVENTS.get(name)
+        if phase is not None and self.events is not None and threading.get_ident() == self._owner:
+            self.events.append((phase, duration))
+
+    def start(self) -> None:
+        self._owner = threading.get_ident()
+        self.events = []
+
+    def stop(self) -> list[tuple[str, float]]:
+        events, self.events = self.events or [], None
+        return events
+
+
+_recorder: CompileRecorder | None = None
+
+
+def recorder() -> CompileRecorder:
+    global _recorder
+    if _recorder is None:
+        _recorder = CompileRecorder()
+    return _recorder
+
+
+class _NoCapture:
+    """Stand-in for :class:`OutputCapture` when running in-process."""
+
+    truncated = False
+    total = 0
+
+    def reset(self) -> None:
+        pass
+
+    def segment(self) -> str:
+        return ""
+
+
+# --- devices -------------------------------------------------------------------
+
+
+def device_name(device: Any) -> str:
+    return f"{device.platform}:{device.id}"
+
+
+def list_devices() -> list[DeviceInfo]:
+    """Every device jax can see, CPU ones included even when a GPU is the default."""
+    found: list[Any] = []
+    for backend in ("cpu", "gpu", "tpu"):
+        try:
+            found.extend(jax.devices(backend))
+        except RuntimeError:
+            continue
+    infos = []
+    for d in found:
+        used = limit = None
+        try:
+            stats = d.memory_stats() or {}
+            used, limit = stats.get("bytes_in_use"), stats.get("bytes_limit")
+        except Exception:
+            pass
+        infos.append(
+            DeviceInfo(
+                name=device_name(d),
+                platform=d.platform,
+                id=d.id,
+                kind=str(getattr(d, "device_kind", "")),
+                memory_in_use=used,
+                memory_limit=limit,
+            )
+        )
+    return infos
+
+
+def find_device(name: str | None) -> Any:
+    if name is None:
+        return jax.devices()[0]
+    platform, _, index = name.partition(":")
+    for d in jax.devices(platform):
+        if str(d.id) == index:
+            return d
+    raise LookupError(f"no device {name!r} in this worker")
+
+
+# --- errors --------------------------------------------------------------------
+
+
+def safe_str(value: object) -> str:
+    """``str()`` that survives objects whose ``__str__`` itself raises."""
+    try:
+        return str(value)
+    except BaseException as exc:  # noqa: BLE001 - student objects can raise anything
+        return f"<{type(value).__name__} object: str() raised {type(exc).__name__}>"
+
+
+def error_info(exc: BaseException, filename: str, source: str, kind: str | None = None) -> ErrorInfo:
+    """Describe ``exc`` for the student: JAX's message unchanged, their frames only."""
+    mro = [c.__name__ for c in type(exc).__mro__]
+    info = ErrorInfo(type=type(exc).__name__, message=safe_str(exc), mro=mro, kind=kind)
+    if isinstance(exc, SyntaxError) and exc.filename == filename:
+        info.line, info.column, info.filename = exc.lineno, exc.offset, filename
+        info.message = exc.msg
+        info.code = (exc.text or "").rstrip("\n") or None
+        info.kind = kind or "syntax-error"
+        return info
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__) if f.filename in (filename, SETUP_FILENAME)
+    ]
+    if frames:
+        last = frames[-1]
+        info.line, info.filename = last.lineno, last.filename
+        info.code = (last.line or "").strip() or None
+        lines = ["Traceback (your code only; JAX-internal frames hidden):"]
+        for f in frames:
+            lines.append(f'  File "{f.filename}", line {f.lineno}, in {f.name}')
+            if f.line:
+                lines.append(f"    {f.line.strip()}")
+        lines.append(f"{info.type}: {info.message}")
+        info.traceback = "\n".join(lines)
+    return info
+
+
+# --- values --------------------------------------------------------------------
+
+
+def _block(value: Any) -> Any:
+    return jax.block_until_ready(value)
+
+
+def summarize(value: Any) -> ValueSummary:
+    """A short, bounded description of a result (repr truncated, never the whole array)."""
+    with np.printoptions(threshold=20, edgeitems=3, precision=6, linewidth=100):
+        text = safe_str(repr(value)) if not isinstance(value, str) else repr(value)
+    if len(text) > REPR_LIMIT:
+        text = text[: REPR_LIMIT - 3] + "..."
+    summary = ValueSummary(repr=text, type=type(value).__name__)
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        summary.shape = [int(s) for s in value.shape]
+        summary.dtype = str(value.dtype)
+        summary.weak_type = bool(getattr(value, "weak_type", False))
+        devices = getattr(value, "devices", None)
+        if callable(devices):
+            try:
+                summary.device = ",".join(sorted(device_name(d) for d in devices()))
+            except Exception:
+                pass
+    return summary
+
+
+def default_tolerance(leaf: Any) -> tuple[float, float]:
+    dtype = getattr(leaf, "dtype", None)
+    if dtype is None:
+        return 1e-5, 1e-6
+    name = str(dtype)
+    if name in ("float16", "bfloat16"):
+        return 1e-2, 1e-3
+    if name in ("float64", "complex128"):
+        return 1e-9, 1e-12
+    return 1e-4, 1e-5
+
+
+def compare(a: Any, b: Any, rtol: float | None = None, atol: float | None = None) -> tuple[bool, float | None]:
+    """Do two pytrees agree (same structure, allclose leaves)? Also the largest abs difference."""
+    leaves_a, tree_a = jax.tree_util.tree_flatten(a)
+    leaves_b, tree_b = jax.tree_util.tree_flatten(b)
+    if tree_a != tree_b:
+        return False, None
+    worst = 0.0
+    ok = True
+    for x, y in zip(leaves_a, leaves_b, strict=True):
+        try:
+            xa, ya = np.asarray(x), np.asarray(y)
+        except Exception:
+            if x != y:
+                ok = False
+            continue
+        if xa.shape != ya.shape:
+            return False, None
+        if xa.dtype.kind in "biufc" and ya.dtype.kind in "biufc":
+            r, t = default_tolerance(x)
+            r, t = (rtol if rtol is not None else r), (atol if atol is not None else t)
+            if not np.allclose(xa, ya, rtol=r, atol=t, equal_nan=True):
+                ok = False
+            if xa.size:
+                with np.errstate(all="ignore"):
+                    diff = np.abs(xa.astype(np.complex128) - ya.astype(np.complex128))
+                finite = diff[np.isfinite(diff)]
+                if finite.size:
+                    worst = max(worst, float(finite.max()))
+        elif not np.array_equal(xa, ya):
+            ok = False
+    return ok, worst
+
+
+# --- timing --------------------------------------------------------------------
+
+
+def _steady(call: Callable[[], Any], first: float, req: RunRequest) -> tuple[float, int]:
+    """Median of repeated calls; fewer repeats for slow functions, so a run stays short."""
+    times: list[float] = []
+    budget = req.time_per_mode
+    while len(times) < req.repeats:
+        spent = sum(times)
+        if len(times) >= req.min_repeats and spent >= budget:
+            break
+        if times and spent + (spent / len(times)) > 4 * budget:
+            break
+        if not times and first > 4 * budget:
+            # A slow function: one steady call is enough to separate it from the first.
+            t0 = time.perf_counter()
+            _block(call())
+            times.append(time.perf_counter() - t0)
+            break
+        t0 = time.perf_counter()
+        _block(call())
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), len(times)
+
+
+def is_jitted(fn: Any) -> bool:
+    """True for a ``jax.jit``-wrapped callable (any JAX version that has ``.lower``)."""
+    return callable(fn) and hasattr(fn, "lower") and hasattr(fn, "eval_shape")
+
+
+class Runner:
+    """Executes :class:`RunRequest`s; one per worker, reused across runs."""
+
+    def __init__(self, capture: Any | None = None) -> None:
+        self.capture = capture if capture is not None else _NoCapture()
+        self.recorder = recorder()
+        self.cancel_requested = False
+        self._first_call_events: int | None = None
+
+    def warm_up(self) -> None:
+        """Pay JAX's one-time start-up costs before the first student run."""
+        import jax.numpy as jnp
+
+        x = jnp.arange(4.0)
+        _block(jax.jit(lambda v: (v * 2).sum())(x))
+        with jax.disable_jit():
+            _block((x * 2).sum())
+
+    def execute(self, req: RunRequest) -> RunReport:
+        t_start = time.perf_counter()
+        self.capture.reset()
+        self._run_output: list[str] = []
+        report = RunReport(device=req.device or "", jax_version=jax.__version__)
+        try:
+            device = find_device(req.device)
+        except (LookupError, RuntimeError) as exc:
+            report.error = ErrorInfo(type="DeviceError", message=str(exc), kind="exception")
+            return report
+        report.device = device_name(device)
+        try:
+            with jax.default_device(device):
+                self._execute(req, device, report)
+        except Interrupted as stop:
+            report.interrupted = True
+            original = stop.original or KeyboardInterrupt()
+            report.error = error_info(original, req.filename, req.source)
+            report.error.type = "Interrupted"
+            report.error.message = "the run was stopped"
+        finally:
+            report.output = self._collect_output(report)
+            report.seconds = time.perf_counter() - t_start
+        return report
+
+    def _segment(self) -> str:
+        """What was printed since the last segment; also kept for the run's whole output."""
+        text = self.capture.segment()
+        self._run_output.append(text)
+        return text
+
+    def _collect_output(self, report: RunReport) -> str:
+        self._segment()
+        report.output_bytes = self.capture.total
+        report.output_truncated = self.capture.truncated
+        text = "".join(self._run_output)
+        if report.output_truncated:
+            text += f"\n[output truncated: {report.output_bytes} bytes printed, first {len(text.encode())} kept]\n"
+        return text
+
+    def _guard(self, fn: Callable[[], Any]) -> Any:
+        """Call student code; a cancel from the worker surfaces as Interrupted."""
+        try:
+            return fn()
+        except KeyboardInterrupt:
+            if self.cancel_requested:
+                raise Interrupted(sys.exc_info()[1]) from None
+            raise
+
+    def _execute(self, req: RunRequest, device: Any, report: RunReport) -> None:
+        namespace: dict[str, Any] = {"__name__": "__student__", "__file__": req.filename, "__builtins__": __builtins__}
+        module = types.ModuleType("__student__")
+        module.__dict__.update(namespace)
+        namespace = module.__dict__
+        # linecache lets tracebacks (and JAX's own messages) quote the student's lines.
+        for name, text in ((req.filename, req.source), (SETUP_FILENAME, req.setup)):
+            linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+        for name, text in ((SETUP_FILENAME, req.setup), (req.filename, req.source)):
+            if not text:
+                continue
+            try:
+                code = compile(text, name, "exec")
+                self._guard(lambda code=code: exec(code, namespace))
+            except Interrupted:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - student code can raise anything
+                report.error = error_info(exc, req.filename, req.source)
+                if name == SETUP_FILENAME:
+                    report.error.message = f"the lesson's setup code failed: {report.error.message}"
+                return
+        entry = namespace.get(req.entry)
+        if entry is None or not callable(entry):
+            what = "is not defined" if entry is None else f"is a {type(entry).__name__}, not a function"
+            report.error = ErrorInfo(
+                type="MissingEntry",
+                message=f"`{req.entry}` {what} in {req.filename}; the tutor calls `{req.entry}(...)` for each case.",
+                kind="missing-entry",
+            )
+            return
+        report.entry_jitted = is_jitted(entry)
+        jitted = entry if report.entry_jitted else jax.jit(entry)
+        first_args: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+        for spec in req.cases:
+            case, args = self._run_case(req, spec, entry, jitted, namespace, device)
+            report.cases.append(case)
+            report.compiles += case.jit.compiles
+            if first_args is None and args is not None:
+                first_args = args
+        if req.jaxpr and first_args is not None:
+            try:
+                a, k = first_args
+                report.jaxpr = str(self._guard(lambda: jax.make_jaxpr(entry)(*a, **k)))
+            except Interrupted:
+                raise
+            except BaseException as exc:  # noqa: BLE001
+                report.jaxpr_error = f"{type(exc).__name__}: {safe_str(exc)}"
+
+    def _eval(self, expr: str, namespace: dict[str, Any], label: str) -> Any:
+        code = compile(expr, label, "eval")
+        return self._guard(lambda: eval(code, namespace))
+
+    def _run_case(
+        self,
+        req: RunRequest,
+        spec: CaseSpec,
+        entry: Callable[..., Any],
+        jitted: Callable[..., Any],
+        namespace: dict[str, Any],
+        device: Any,
+    ) -> tuple[CaseReport, tuple[tuple[Any, ...], dict[str, Any]] | None]:
+        case = CaseReport(args=spec.args, eager=ModeReport(mode="eager"), jit=ModeReport(mode="jit"))
+        label = f"<case args: {spec.args}>"
+        try:
+            namespace["__jittutor_call__"] = lambda *a, **k: (a, k)
+            args, kwargs = self._eval(f"__jittutor_call__({spec.args})", namespace, label)
+            args, kwargs = jax.tree_util.tree_map(lambda v: _on_device(v, device), (args, kwargs))
+        except Interrupted:
+            raise
+        except BaseException as exc:  # noqa: BLE001
+            case.args_error = error_info(exc, req.filename, req.source)
+            case.args_error.message = f"evaluating the arguments `{spec.args}` failed: {case.args_error.message}"
+            return case, None
+        finally:
+            namespace.pop("__jittutor_call__", None)
+        eager_out = self._run_mode(case.eager, lambda: entry(*args, **kwargs), req, eager=True)
+        jit_out = self._run_mode(case.jit, lambda: jitted(*args, **kwargs), req, eager=False)
+        if case.eager.ok and case.jit.ok:
+            case.match, case.max_abs_diff = compare(eager_out, jit_out)
+        if spec.expect is not None:
+            try:
+                expected = self._eval(spec.expect, namespace, f"<case expect: {spec.expect}>")
+                case.expected = summarize(expected).repr
+                got = jit_out if case.jit.ok else eager_out
+                if case.jit.ok or case.eager.ok:
+                    case.expected_ok, _ = compare(got, expected, spec.rtol, spec.atol)
+                    if case.eager.ok and case.jit.ok and case.expected_ok:
+                        case.expected_ok, _ = compare(eager_out, expected, spec.rtol, spec.atol)
+            except Interrupted:
+                raise
+            except BaseException as exc:  # noqa: BLE001
+                case.expected = f"<expect failed: {type(exc).__name__}: {safe_str(exc)}>"
+                case.expected_ok = False
+        return case, (args, kwargs)
+
+    def _run_mode(self, mode: ModeReport, call: Callable[[], Any], req: RunRequest, eager: bool) -> Any:
+        self._segment()  # anything printed before this mode is not this mode's
+        out = None
+        try:
+            if eager:
+                with jax.disable_jit():
+                    out = self._timed(mode, call, req)
+            else:
+                self._first_call_events = None
+                self.recorder.start()
+                try:
+                    out = self._timed(mode, call, req)
+                finally:
+                    self._account_compiles(mode, self.recorder.stop())
+            mode.ok = True
+            mode.value = summarize(out)
+        except Interrupted:
+            mode.output += self._segment()
+            raise
+        except BaseException as exc:  # noqa: BLE001
+            mode.error = error_info(exc, req.filename, req.source)
+        mode.output += self._segment()
+        return out
+
+    def _timed(self, mode: ModeReport, call: Callable[[], Any], req: RunRequest) -> Any:
+        t0 = time.perf_counter()
+        out = self._guard(lambda: _block(call()))
+        mode.first_seconds = time.perf_counter() - t0
+        self._first_call_events = len(self.recorder.events or [])
+        # The student sees what the first call printed; the timing repeats only get a note.
+        mode.output = self._segment()
+        mode.seconds, mode.repeats = self._guard(lambda: _steady(call, mode.first_seconds or 0.0, req))
+        again = self._segment()
+        if again:
+            lines = again.count("\n") or 1
+            mode.output += f"[{lines} more line(s) printed during the {mode.repeats} timing repeats]\n"
+        return out
+
+    def _account_compiles(self, mode: ModeReport, events: list[tuple[str, float]]) -> None:
+        first_n = self._first_call_events if self._first_call_events is not None else len(events)
+        first, later = events[:first_n], events[first_n:]
+        mode.compiles = sum(1 for phase, _ in events if phase == "compile")
+        mode.steady_compiles = sum(1 for phase, _ in later if phase == "compile")
+        for phase, attr in (("trace", "trace_seconds"), ("lower", "lower_seconds"), ("compile", "backend_compile_seconds")):
+            durations = [d for p, d in first if p == phase]
+            if durations:
+                setattr(mode, attr, math.fsum(durations))
+
+
+def _on_device(value: Any, device: Any) -> Any:
+    """Put jax arrays that live elsewhere onto the chosen device; leave the rest alone."""
+    if isinstance(value, jax.Array):
+        try:
+            if value.devices() != {device}:
+                return jax.device_put(value, device)
+        except Exception:
+            return value
+    return value
+
+
+def execute(req: RunRequest) -> RunReport:
+    """Run a request in this process (benchmarks and tests); the worker uses a Runner."""
+    return Runner().execute(req)
