@@ -59,8 +59,49 @@ class Channel:
             yield from stream
 
 
+def parse_size(text: str) -> int:
+    """``"4G"``, ``"512M"``, ``"1.5g"`` or plain bytes -> bytes."""
+    text = text.strip().upper().removesuffix("B")
+    scale = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}.get(text[-1:], 1)
+    number = text[:-1] if scale != 1 else text
+    return int(float(number) * scale)
+
+
+def cap_cpu_memory() -> int | None:
+    """Limit how much more memory student code may take on a CPU-only worker.
+
+    A student's 60000x60000 array then fails with JAX's RESOURCE_EXHAUSTED
+    error instead of the OOM killer taking the worker (or the machine) down.
+    ``JITTUTOR_MEM_LIMIT`` sets the cap (``4G``; ``0`` or ``none`` for no cap);
+    the default is half of the physical memory. Not applied with a GPU: CUDA
+    reserves huge virtual address ranges.
+    """
+    import resource
+
+    setting = os.environ.get("JITTUTOR_MEM_LIMIT", "").strip().lower()
+    if setting in ("0", "none", "off"):
+        return None
+    try:
+        cap = parse_size(setting) if setting else os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (ValueError, OSError):
+        return None
+    try:
+        with open("/proc/self/statm") as f:
+            in_use = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        in_use = 0
+    # RLIMIT_AS counts address space, so the cap is on top of what JAX has mapped already.
+    limit = in_use + cap
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        return None
+    return cap
+
+
 class Worker:
     def __init__(self) -> None:
+        self.memory_cap: int | None = None
         self.channel = Channel()
         self.inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.running_id: Any = None
@@ -116,6 +157,8 @@ class Worker:
             self.runner = runner.Runner(self.capture)
             devices = runner.list_devices()
             default = runner.device_name(jax.devices()[0])
+            if all(d.platform == "cpu" for d in devices):
+                self.memory_cap = cap_cpu_memory()
             self.runner.warm_up()
             startup_output = self.capture.segment()
         except BaseException as exc:  # noqa: BLE001 - report any start-up failure, then exit

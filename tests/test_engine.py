@@ -290,3 +290,13 @@ def test_bad_worker_command_is_a_clear_error() -> None:
     with pytest.raises(WorkerStartError, match="exited with code 4"):
         pool.info(timeout=30)
     pool.close()
+
+
+def test_huge_allocation_is_a_clear_out_of_memory_error() -> None:
+    with WorkerPool(env=worker_env(JITTUTOR_MEM_LIMIT="2G"), standby=False) as p:
+        src = "import jax.numpy as jnp\ndef f(n):\n    return jnp.ones((n, n), dtype=jnp.float32)\n"
+        report = run(p, src, args=("60000",))
+        case = report.cases[0]
+        assert not case.eager.ok
+        assert "RESOURCE_EXHAUSTED" in case.eager.error.message or case.eager.error.type == "MemoryError"
+        assert run(p, "def f(x):\n    return x\n").cases[0].match
