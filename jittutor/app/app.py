@@ -1,0 +1,286 @@
+"""The jittutor app: a thin shell that owns the worker pool, the progress state and the catalogue.
+
+Screens do the work; the app holds what every screen shares (the worker's
+status, JAX version, devices and the chosen device) as reactives that the
+status line follows. The pool is started by a thread worker after the first
+paint, so the screen appears before JAX is loaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from jittutor.app.messages import PoolStatusChanged, WorkerReady, WorkerStartFailed
+from jittutor.app.screens.help import HelpScreen, editor_key_rows, screen_key_rows
+from jittutor.app.screens.main import MainScreen
+from jittutor.app.screens.palette import PlainCommandPalette
+from jittutor.catalogue import Catalogue, load_catalogue
+from jittutor.engine.devices import DeviceNotFound, resolve_device
+from jittutor.engine.protocol import DeviceInfo
+from jittutor.engine.supervisor import EngineError, WorkerPool
+from jittutor.state import State
+
+#: Seconds a run may take before the pool stops it (compiling included).
+RUN_TIMEOUT = 30.0
+WORKER_CMD_ENV = "JITTUTOR_WORKER_CMD"
+
+
+class JitTutorApp(App[None]):
+    """Teaches the subtleties of ``jax.jit``: lessons, an editor, and a JAX worker process."""
+
+    # Every screen's styles, loaded once: Textual does not load the CSS_PATH of the default screen.
+    CSS_PATH = ["app.tcss", "screens/main.tcss", "screens/playground.tcss", "screens/dialogs.tcss"]
+    TITLE = "jittutor"
+    worker_status: reactive[str] = reactive("stopped")
+    jax_version: reactive[str] = reactive("")
+    device: reactive[str | None] = reactive(None)
+
+    def __init__(
+        self,
+        lesson_id: str | None = None,
+        device: str | None = None,
+        worker_cmd: str | None = None,
+        *,
+        catalogue: Catalogue | None = None,
+        state: State | None = None,
+        pool: Any | None = None,
+        run_timeout: float = RUN_TIMEOUT,
+        blink: bool = True,
+        install_signal_handlers: bool = False,
+    ) -> None:
+        super().__init__()
+        self.lesson_id = lesson_id
+        self.catalogue = catalogue if catalogue is not None else load_catalogue()
+        self.state = state if state is not None else State.load()
+        self.owns_pool = pool is None
+        self.pool: Any = pool if pool is not None else WorkerPool(worker_cmd or os.environ.get(WORKER_CMD_ENV) or None)
+        self.run_timeout = run_timeout
+        self.blink = blink
+        self.install_signal_handlers = install_signal_handlers
+        saved = self.state.settings().get("device")
+        self.device_spec: str | None = device or (saved if isinstance(saved, str) else None)
+        self.device = self.device_spec
+        self.devices: list[DeviceInfo] = []
+        self.run_busy = False
+        self._previous_on_status: Any = None
+        self._signals: list[int] = []
+
+    def get_default_screen(self) -> Screen[Any]:
+        return MainScreen(self.lesson_id)
+
+    # -- the worker ----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._previous_on_status = getattr(self.pool, "on_status", None)
+        self.pool.on_status = self._pool_status
+        self.worker_status = getattr(self.pool, "status", "stopped")
+        if self.install_signal_handlers:
+            self._install_signal_handlers()
+        self.call_after_refresh(self.start_worker)
+
+    def _pool_status(self, status: str, detail: str) -> None:
+        """Called by the pool from its threads (or ours): hand it to the event loop."""
+        self.post_message(PoolStatusChanged(status, detail))
+
+    @on(PoolStatusChanged)
+    def _status_changed(self, message: PoolStatusChanged) -> None:
+        self.worker_status = message.status
+        if message.status in ("dead", "failed") and message.detail:
+            self.notify(message.detail, title=f"Worker {message.status}", severity="error", markup=False, timeout=15)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pool", description="start the JAX worker")
+    def start_worker(self) -> None:
+        try:
+            self.pool.start()
+            info = self.pool.info()
+        except EngineError as exc:
+            self.post_message(WorkerStartFailed(str(exc)))
+            return
+        self.post_message(WorkerReady(info))
+
+    @on(WorkerReady)
+    def _worker_ready(self, message: WorkerReady) -> None:
+        info = message.info
+        self.devices = list(info.devices)
+        self.jax_version = info.jax_version
+        if self.worker_status in ("stopped", "starting"):
+            self.worker_status = getattr(self.pool, "status", "ready")
+        try:
+            self.device = resolve_device(self.device_spec, self.devices, info.default_device).name
+        except DeviceNotFound as exc:
+            self.notify(str(exc), title="Device not available", severity="warning", markup=False, timeout=15)
+            self.device = resolve_device(None, self.devices, info.default_device).name
+
+    @on(WorkerStartFailed)
+    def _worker_failed(self, message: WorkerStartFailed) -> None:
+        self.worker_status = "failed"
+        self.notify(message.message, title="The JAX worker did not start", severity="error", markup=False, timeout=30)
+
+    @on(Worker.StateChanged)
+    def _pool_worker_changed(self, event: Worker.StateChanged) -> None:
+        """A failure nobody caught while starting the pool (EngineErrors are reported by the worker itself)."""
+        if event.worker.group == "pool" and event.state == WorkerState.ERROR:
+            self.worker_status = "failed"
+            self.notify(str(event.worker.error), title="The JAX worker did not start", severity="error", markup=False)
+
+    def set_device(self, name: str) -> None:
+        """Send the next runs to ``name`` and remember the choice."""
+        self.device = self.device_spec = name
+        try:
+            self.state.save_setting("device", name)
+        except OSError as exc:
+            self.notify(f"Could not save the device setting: {exc}", severity="warning", markup=False)
+
+    def restart_worker(self) -> None:
+        self.restart_pool()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pool", description="restart the JAX worker")
+    def restart_pool(self) -> None:
+        try:
+            self.pool.restart()
+            info = self.pool.info()
+        except EngineError as exc:
+            self.post_message(WorkerStartFailed(str(exc)))
+            return
+        self.post_message(WorkerReady(info))
+
+    # -- screens -------------------------------------------------------------------
+
+    def open_playground(self) -> None:
+        from jittutor.app.screens.playground import PlaygroundScreen
+
+        self.push_screen(PlaygroundScreen())
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(screen_key_rows(self.screen), editor_key_rows(self)))
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not PlainCommandPalette.is_open(self):
+            self.push_screen(PlainCommandPalette(id="--command-palette"))
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Function keys as F5 (not f5), the way keyboards print them."""
+        shown = super().get_key_display(binding)
+        return shown.upper() if shown[:1] == "f" and shown[1:].isdigit() else shown
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every bound action of the screen (with its key), the screen's extra commands, then Textual's."""
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if active.node not in (screen, self) or not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            detail = binding.tooltip or binding.description
+            yield SystemCommand(
+                binding.description,
+                f"{detail} ({self.get_key_display(binding)})",
+                partial(self.run_action, binding.action, active.node),
+            )
+        extra = getattr(screen, "extra_commands", None)
+        if extra is not None:
+            for title, help_text, action in extra():
+                yield SystemCommand(title, help_text, partial(self.run_action, action, screen))
+        yield from super().get_system_commands(screen)
+
+    # -- leaving -------------------------------------------------------------------
+
+    def save_drafts(self) -> None:
+        for screen in self.screen_stack:
+            save = getattr(screen, "save_draft_now", None)
+            if save is not None:
+                save()
+
+    async def action_quit(self) -> None:
+        self.save_drafts()
+        self.exit()
+
+    def _install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self._on_terminate, sig)
+                self._signals.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread, or a platform without these signals
+
+    def _on_terminate(self, sig: int) -> None:
+        """SIGHUP (terminal closed) or SIGTERM: save the draft, then leave."""
+        self.save_drafts()
+        code = 128 + sig
+        if sig == signal.SIGHUP and self.install_signal_handlers:
+            # The terminal is gone: there is nothing to restore, and Textual's orderly shutdown
+            # can block forever writing to (or spin reading from) the dead tty.
+            if self.owns_pool:
+                self.pool.close()
+            os._exit(code)
+        self.exit(return_code=code)
+        if self.install_signal_handlers:
+            threading.Thread(target=_exit_if_stuck, args=(code,), name="jittutor-exit-watchdog", daemon=True).start()
+
+    def on_unmount(self) -> None:
+        if self._signals:
+            loop = asyncio.get_running_loop()
+            for sig in self._signals:
+                loop.remove_signal_handler(sig)
+        if self.owns_pool:
+            self.pool.close()
+        else:
+            self.pool.on_status = self._previous_on_status
+
+
+def _exit_if_stuck(code: int, grace: float = 10.0) -> None:
+    """After a SIGTERM, leave even if the orderly shutdown hangs (the drafts are already saved)."""
+    time.sleep(grace)
+    os._exit(code)
+
+
+def run_app(
+    lesson_id: str | None = None,
+    device: str | None = None,
+    worker_cmd: str | None = None,
+    *,
+    lesson_dirs: Sequence[Path] | None = None,
+    catalogue: Catalogue | None = None,
+) -> int:
+    """Run the app in this terminal; returns the exit code (2 for an unknown lesson).
+
+    ``lesson_dirs`` are the lesson directories (default: the built-in lessons);
+    ``catalogue`` replaces them with an already loaded catalogue.
+    """
+    catalogue = catalogue if catalogue is not None else load_catalogue(lesson_dirs)
+    if lesson_id is not None and lesson_id not in catalogue:
+        try:
+            catalogue.get(lesson_id)
+        except KeyError as exc:
+            print(f"jittutor: {exc}", file=sys.stderr)
+        return 2
+    app = JitTutorApp(lesson_id, device, worker_cmd, catalogue=catalogue, install_signal_handlers=True)
+    app.run()
+    code = app.return_code or 0
+    if any(t.name == "textual-input" and t.is_alive() for t in threading.enumerate()):
+        # The terminal hung up while the app was quitting: Textual's input thread then spins on
+        # the dead tty and never ends, so the process would never exit. Drafts are saved and the
+        # workers stopped by now; leave without waiting for it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

@@ -1,0 +1,124 @@
+"""How results are put into words and cells: shared by the widgets of both screens.
+
+Plain functions over protocol objects; no widgets here.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from jittutor.engine.protocol import CaseReport, ErrorInfo, ModeReport, RunReport, ValueSummary
+from jittutor.grading import Verdict
+from jittutor.reporting import format_seconds, speedup
+
+MARKS = {"done": "[x]", "in-progress": "[~]", "not-started": "[ ]", "broken": "[!]"}
+VALUE_WIDTH = 22
+#: jaxpr-style dtype names: what the student will also read in a jaxpr.
+SHORT_DTYPES = {
+    "float16": "f16",
+    "bfloat16": "bf16",
+    "float32": "f32",
+    "float64": "f64",
+    "int8": "i8",
+    "int16": "i16",
+    "int32": "i32",
+    "int64": "i64",
+    "uint8": "u8",
+    "uint32": "u32",
+    "complex64": "c64",
+    "complex128": "c128",
+}
+
+
+def seconds_text(seconds: float | None) -> str:
+    """Human-readable time: ``12.0 µs``, ``3.40 ms``, ``1.20 s``; ``-`` when unknown."""
+    return format_seconds(seconds).replace(" us", " µs")
+
+
+def speedup_text(case: CaseReport) -> str:
+    ratio = speedup(case)
+    if ratio is None:
+        return "-"
+    return f"{ratio:.1f}x" if ratio < 100 else f"{ratio:.0f}x"
+
+
+def _shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def value_text(value: ValueSummary | None, width: int = VALUE_WIDTH) -> str:
+    """A value as a short cell, type first as in a jaxpr: ``Array(-24., dtype=float32)`` is ``f32[] -24.``."""
+    if value is None:
+        return "-"
+    text = value.repr
+    if text.startswith("Array(") and text.endswith(")") and value.dtype and value.shape is not None:
+        number = text[len("Array(") : -1].split(", dtype=")[0]
+        shape = ",".join(str(n) for n in value.shape)
+        text = f"{SHORT_DTYPES.get(value.dtype, value.dtype)}[{shape}] {number}"
+    return _shorten(text, width)
+
+
+def mode_cell(mode: ModeReport, width: int = VALUE_WIDTH) -> str:
+    """The value a mode returned, or the name of the error it raised."""
+    if mode.ok:
+        return value_text(mode.value, width)
+    if mode.error is not None:
+        return _shorten(f"error: {mode.error.type}", width)
+    return "not run"
+
+
+def agree_text(case: CaseReport) -> str:
+    if case.match is None:
+        return "-"
+    text = "yes" if case.match else "no"
+    if case.expected_ok is False:
+        text += " (wrong)"
+    return text
+
+
+def errors_of(report: RunReport) -> list[tuple[ErrorInfo, str]]:
+    """Every error in a report with where it happened, the run's own error first."""
+    found: list[tuple[ErrorInfo, str]] = []
+    if report.error is not None:
+        found.append((report.error, ""))
+    for case in report.cases:
+        if case.args_error is not None:
+            found.append((case.args_error, f"case ({case.args}), evaluating the arguments"))
+        for mode in (case.eager, case.jit):
+            if mode.error is not None:
+                how = "under jit" if mode.mode == "jit" else "eagerly"
+                found.append((mode.error, f"case ({case.args}), {how}"))
+    return found
+
+
+def main_error(report: RunReport | None, verdict: Verdict | None) -> tuple[ErrorInfo | None, str]:
+    """The error to show the student: the one the primary diagnosis is about, else the first one."""
+    if report is None:
+        return None, ""
+    found = errors_of(report)
+    primary = verdict.primary if verdict is not None else None
+    wanted = getattr(primary, "error", None)
+    if wanted is not None:
+        for error, where in found:
+            if error is wanted or (error.type == wanted.type and error.message == wanted.message):
+                return error, where
+        return wanted, ""
+    return found[0] if found else (None, "")
+
+
+def compiles_text(report: RunReport) -> str:
+    n = report.compiles
+    text = f"{n} compilation{'s' if n != 1 else ''} under jit"
+    steady = sum(c.jit.steady_compiles for c in report.cases)
+    if steady:
+        text += f" ({steady} while re-running the same call: it recompiles every time)"
+    return text
+
+
+def solution_diff(student: str, solution: str) -> str:
+    """A unified diff from the student's code to the lesson's solution."""
+    lines = difflib.unified_diff(
+        student.splitlines(), solution.splitlines(), fromfile="your code", tofile="solution", lineterm=""
+    )
+    return "\n".join(lines) or "(your code is the same as the solution)"

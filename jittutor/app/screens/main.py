@@ -1,0 +1,373 @@
+"""The main screen: lesson list, lesson text, editor, and the result of the last check."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.timer import Timer
+from textual.widgets import Footer, TabbedContent, TabPane, TextArea
+
+from jittutor.app import keys
+from jittutor.app.messages import RunDone
+from jittutor.app.screens.confirm import ConfirmScreen
+from jittutor.app.screens.lesson_picker import LessonPickerScreen
+from jittutor.app.screens.run_screen import RunScreen
+from jittutor.app.widgets.code_editor import CodeEditor
+from jittutor.app.widgets.error_panel import ErrorPanel
+from jittutor.app.widgets.hints_panel import HintsPanel
+from jittutor.app.widgets.lesson_list import LessonList
+from jittutor.app.widgets.lesson_pane import LessonPane
+from jittutor.app.widgets.results_table import ResultsTable
+from jittutor.app.widgets.status_line import StatusLine
+from jittutor.app.widgets.text_view import TextView
+from jittutor.app.widgets.verdict_line import VerdictLine
+from jittutor.catalogue import UnknownLessonError
+from jittutor.engine.protocol import RunReport, RunRequest
+from jittutor.grading import Verdict, grade, lesson_request
+from jittutor.lesson import Lesson
+
+#: Seconds after the last keystroke before the draft is written.
+AUTOSAVE_DELAY = 1.0
+
+
+class MainScreen(RunScreen):
+    """One lesson at a time: read it, edit the code, run (F5), follow the hints."""
+
+    AUTO_FOCUS = "#editor"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+
+    BINDINGS = [
+        keys.HELP,
+        keys.RUN,
+        keys.CANCEL,
+        keys.HINT,
+        keys.PICK_LESSON,
+        keys.NEXT_LESSON,
+        keys.PREVIOUS_LESSON,
+        keys.DEVICE,
+        keys.JAXPR,
+        keys.PLAYGROUND,
+        keys.LESSON_LIST,
+        keys.ZOOM,
+    ]
+
+    def __init__(self, lesson_id: str | None = None) -> None:
+        super().__init__(id="main")
+        self.initial_lesson_id = lesson_id
+        self.lesson: Lesson | None = None
+        self._text = ""  # the editor's text as of the last change (readable while shutting down)
+        self._saved_text = ""  # what the draft file (or the starter) holds
+        self._save_timer: Timer | None = None
+        self._run_lesson: Lesson | None = None  # the lesson the run in progress checks
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with Horizontal(id="body"):
+            yield LessonList(self.tutor.catalogue, id="lessons")
+            with Vertical(id="work"):
+                yield CodeEditor.python(id="editor", blink=self.tutor.blink)
+                yield VerdictLine(id="verdict")
+                with TabbedContent(id="tabs", initial="tab-lesson"):
+                    with TabPane("Lesson", id="tab-lesson"):
+                        yield LessonPane(id="lesson-pane")
+                    with TabPane("Feedback", id="tab-feedback"):
+                        with Horizontal(id="feedback"):
+                            yield ErrorPanel(id="error-panel")
+                            yield HintsPanel(id="hints-panel")
+                    with TabPane("Results", id="tab-results"):
+                        yield ResultsTable(id="results")
+                    with TabPane("Output", id="tab-output"):
+                        yield TextView("(nothing run yet)", id="output")
+                    with TabPane("Jaxpr", id="tab-jaxpr"):
+                        yield TextView(id="jaxpr")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        catalogue = self.tutor.catalogue
+        for warning in self.tutor.state.warnings:
+            self.notify(warning, severity="warning", markup=False, timeout=10)
+        if catalogue.broken:
+            self.notify(
+                f"{len(catalogue.broken)} lesson file(s) could not be loaded; they are marked [!] in the list.",
+                severity="warning",
+                markup=False,
+            )
+        lesson_id = self._first_lesson_id()
+        if lesson_id is None:
+            self.verdict_line.set_verdict("error", "No lessons found. F12 opens the playground.")
+            self.query_one("#lessons", LessonList).show({}, None)
+            return
+        self.open_lesson(lesson_id)
+
+    def _first_lesson_id(self) -> str | None:
+        catalogue = self.tutor.catalogue
+        if self.initial_lesson_id is not None:
+            if self.initial_lesson_id in catalogue:
+                return self.initial_lesson_id
+            try:
+                catalogue.get(self.initial_lesson_id)
+            except UnknownLessonError as exc:
+                self.notify(str(exc), severity="error", markup=False)
+        remembered = self.tutor.state.settings().get("lesson")
+        if isinstance(remembered, str) and remembered in catalogue:
+            return remembered
+        for lesson in catalogue.lessons:
+            if self.tutor.state.status(lesson.id) != "done":
+                return lesson.id
+        return catalogue.lessons[0].id if catalogue.lessons else None
+
+    # -- lessons -------------------------------------------------------------------
+
+    def statuses(self) -> dict[str, str]:
+        state = self.tutor.state
+        return {lesson.id: state.status(lesson.id) for lesson in self.tutor.catalogue.lessons}
+
+    def refresh_lesson_list(self) -> None:
+        self.query_one("#lessons", LessonList).show(self.statuses(), self.lesson.id if self.lesson else None)
+        if self.lesson is not None:
+            catalogue = self.tutor.catalogue
+            n = catalogue.ids().index(self.lesson.id) + 1
+            mark = {"done": " (done)", "in-progress": ""}.get(self.tutor.state.status(self.lesson.id), "")
+            self.query_one("#status", StatusLine).context = f"lesson {n}/{len(catalogue)}: {self.lesson.title}{mark}"
+
+    def open_lesson(self, lesson_id: str) -> None:
+        """Show a lesson with the student's draft (or the starter); the current draft is saved first."""
+        if self.lesson is not None and self.lesson.id == lesson_id:
+            return
+        self.save_draft_now()
+        lesson = self.tutor.catalogue.get(lesson_id)
+        self.lesson = lesson
+        state = self.tutor.state
+        try:
+            draft = state.load_draft(lesson.id)
+        except OSError as exc:
+            self.notify(f"Cannot read the draft of {lesson.id}: {exc}", severity="error", markup=False)
+            draft = None
+        text = lesson.starter if draft is None else draft
+        self._saved_text = self._text = text
+        editor = self.editor
+        editor.load_text(text)
+        editor.border_title = f"{lesson.id}.py"
+        editor.border_subtitle = "your draft" if draft is not None else "starter code"
+        editor.move_cursor((0, 0))
+        self.query_one("#lesson-pane", LessonPane).show(lesson)
+        self.request = self.report = self.verdict = None
+        self.hints, self.hints_shown, self.solution_shown = [], 0, False
+        self.query_one("#error-panel", ErrorPanel).show(None, None)
+        self.query_one("#results", ResultsTable).show(None)
+        self.query_one("#output", TextView).show("(nothing run yet)")
+        self.query_one("#jaxpr", TextView).show("The jaxpr appears after the next run (F5).")
+        self.refresh_hints()
+        self.tabs.active = "tab-lesson"
+        n = len(lesson.cases)
+        if state.status(lesson.id) == "done":
+            nxt = self.key_for("next_lesson")
+            self.verdict_line.set_verdict("idle", f"You passed this lesson before. {nxt}: next lesson.")
+        else:
+            self.verdict_line.set_verdict(
+                "idle",
+                f"Read the lesson, fix the code, then {self.key_for('run')} checks it "
+                f"({n} case{'s' if n != 1 else ''}, eager and jit).",
+            )
+        self.refresh_lesson_list()
+        self.refresh_bindings()
+        try:
+            state.save_setting("lesson", lesson.id)
+        except OSError:
+            pass
+
+    def action_previous_lesson(self) -> None:
+        if self.lesson is not None and (prev := self.tutor.catalogue.previous_id(self.lesson.id)):
+            self.open_lesson(prev)
+        else:
+            self.notify("This is the first lesson.")
+
+    def action_next_lesson(self) -> None:
+        if self.lesson is not None and (nxt := self.tutor.catalogue.next_id(self.lesson.id)):
+            self.open_lesson(nxt)
+        else:
+            self.notify("This is the last lesson.")
+
+    def action_pick_lesson(self) -> None:
+        def chosen(lesson_id: str | None) -> None:
+            if lesson_id:
+                self.open_lesson(lesson_id)
+                self.editor.focus()
+
+        current = self.lesson.id if self.lesson else None
+        self.app.push_screen(LessonPickerScreen(self.tutor.catalogue, self.statuses(), current), chosen)
+
+    @on(LessonList.Chosen)
+    def _lesson_chosen(self, event: LessonList.Chosen) -> None:
+        self.open_lesson(event.lesson_id)
+        self.editor.focus()
+
+    @on(LessonList.BrokenChosen)
+    def _broken_chosen(self, event: LessonList.BrokenChosen) -> None:
+        errors = "\n".join(str(e) for e in event.broken.errors[:5]) or "cannot be loaded"
+        self.notify(errors, title=f"{event.broken.path.name} is broken", severity="error", markup=False, timeout=15)
+
+    def action_toggle_lesson_list(self) -> None:
+        shown = self.query_one("#lessons", LessonList).display
+        self.set_class(not shown, "-lessons-shown")
+        self.set_class(shown, "-lessons-hidden")
+        if not shown:
+            self.query_one("#lessons", LessonList).focus()
+        elif self.focused is None or isinstance(self.focused, LessonList):
+            self.editor.focus()
+
+    def action_playground(self) -> None:
+        self.save_draft_now()
+        self.tutor.open_playground()
+
+    # -- drafts --------------------------------------------------------------------
+
+    @on(TextArea.Changed, "#editor")
+    def _editor_changed(self, event: TextArea.Changed) -> None:
+        self._text = event.text_area.text
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        if self.lesson is not None and self._text != self._saved_text:
+            self.editor.border_subtitle = "edited"
+            self._save_timer = self.set_timer(AUTOSAVE_DELAY, self.save_draft_now)
+
+    def save_draft_now(self) -> None:
+        """Write the draft if the text changed since it was loaded or last saved."""
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        try:
+            self._text = self.editor.text  # newer than the last Changed message, if one is pending
+        except NoMatches:
+            pass  # the widgets are gone (shutting down): the text of the last change is what there is
+        if self.lesson is None or self._text == self._saved_text:
+            return
+        first = not self.tutor.state.has_draft(self.lesson.id)
+        try:
+            self.tutor.state.save_draft(self.lesson.id, self._text)
+        except OSError as exc:
+            self.notify(f"Could not save your draft: {exc}", severity="error", markup=False)
+            return
+        self._saved_text = self._text
+        if not self.app.is_running or not self.is_attached:
+            return  # shutting down: the file is written, the widgets are going away
+        try:
+            self.editor.border_subtitle = "draft saved"
+            if first:
+                self.refresh_lesson_list()
+        except NoMatches:
+            pass
+
+    def on_unmount(self) -> None:
+        self.save_draft_now()
+
+    def action_reset_code(self) -> None:
+        lesson = self.lesson
+        if lesson is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.save_draft_now()
+            self.tutor.state.discard_draft(lesson.id)
+            self._saved_text = self._text = lesson.starter
+            self.editor.load_text(lesson.starter)
+            self.editor.border_subtitle = "starter code"
+            self.refresh_lesson_list()
+            self.notify(f"Back to the starter code. Your old draft is kept as {lesson.id}.py.bak.", markup=False)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Replace your code with the lesson's starter code?",
+                "Your current draft is kept as a .bak file next to the drafts.",
+                yes="Reset",
+            ),
+            confirmed,
+        )
+
+    # -- running -------------------------------------------------------------------
+
+    def build_request(self) -> RunRequest | None:
+        if self.lesson is None:
+            self.notify("No lesson is open.", severity="warning")
+            return None
+        self.save_draft_now()
+        return lesson_request(self.lesson, self.editor.text, self.tutor.device, jaxpr=self.show_jaxpr)
+
+    def action_run(self) -> None:
+        self._run_lesson = self.lesson
+        super().action_run()
+
+    def judge(self, report: RunReport) -> Verdict:
+        assert self._run_lesson is not None
+        return grade(self._run_lesson, report)
+
+    def show_result(self, message: RunDone) -> None:
+        if self.lesson is not None and self._run_lesson is not None and self._run_lesson.id == self.lesson.id:
+            super().show_result(message)
+
+    def after_run(self, message: RunDone) -> None:
+        lesson = self._run_lesson
+        if lesson is None:
+            return
+        report = message.report
+        try:
+            self.tutor.state.record_attempt(lesson.id, message.verdict.passed, report.device, report.jax_version)
+        except OSError as exc:
+            self.notify(f"Could not save your progress: {exc}", severity="error", markup=False)
+        self.refresh_lesson_list()
+        if message.verdict.passed and self.lesson is lesson:
+            nxt = self.tutor.catalogue.next_id(lesson.id)
+            then = f"{self.key_for('next_lesson')}: next lesson." if nxt else "That was the last lesson."
+            self.verdict_line.set_verdict("passed", f"{self.verdict_line.message.rstrip('.')}. {then}")
+            self.refresh_hints()
+
+    def idle_hints(self) -> list[str]:
+        return list(self.lesson.hints) if self.lesson is not None else []
+
+    def hint_revealed(self, shown: int) -> None:
+        if self.lesson is not None:
+            try:
+                self.tutor.state.record_hint(self.lesson.id, shown)
+            except OSError:
+                pass
+            self.refresh_lesson_list()
+
+    def solution_text(self) -> str | None:
+        lesson = self.lesson
+        if lesson is None:
+            return None
+        hints = self.hints if self.verdict is not None else self.idle_hints()
+        unlocked = (
+            (self.verdict is not None and self.verdict.passed)
+            or (bool(hints) and self.hints_shown >= len(hints))
+            or self.tutor.state.status(lesson.id) == "done"
+        )
+        return lesson.solution if unlocked else None
+
+    def docs_link(self) -> str:
+        return self.lesson.docs if self.lesson is not None else ""
+
+    def extra_commands(self) -> list[tuple[str, str, str]]:
+        return [
+            ("Reset the code to the starter", "Asks first; your draft is kept as a .bak file", "reset_code"),
+            (
+                "Show the solution",
+                "As a diff against your code (after passing or after the last hint)",
+                "show_solution",
+            ),
+            *super().extra_commands(),
+        ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "previous_lesson" and self.lesson is not None:
+            return True if self.tutor.catalogue.previous_id(self.lesson.id) else None
+        if action == "next_lesson" and self.lesson is not None:
+            return True if self.tutor.catalogue.next_id(self.lesson.id) else None
+        return super().check_action(action, parameters)

@@ -1,0 +1,1 @@
+"""Widgets of the jittutor app, one per module."""

@@ -1,0 +1,68 @@
+"""The status line: current device, worker state, JAX version, and where the student is."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+#: What each pool status means to a student.
+STATUS_WORDS = {
+    "stopped": "worker stopped",
+    "starting": "worker starting (loading JAX)",
+    "ready": "worker ready",
+    "busy": "worker busy (running)",
+    "restarting": "worker restarting",
+    "failed": "worker failed to start",
+    "dead": "worker dead",
+}
+
+
+class StatusLine(Static):
+    """One line at the top of a screen. Follows the app's worker status and device."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        width: 1fr;
+        background: $panel;
+        color: $text;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    StatusLine.-busy { background: $warning-muted; }
+    StatusLine.-bad { background: $error-muted; }
+    """
+
+    context: reactive[str] = reactive("")
+    """What the screen is showing (the lesson, the playground); set by the screen."""
+
+    def on_mount(self) -> None:
+        for name in ("worker_status", "jax_version", "device"):
+            self.watch(self.app, name, self._app_changed, init=False)
+        self._redraw()
+
+    def _app_changed(self, _value: object) -> None:
+        self._redraw()
+
+    def watch_context(self) -> None:
+        self._redraw()
+
+    def _redraw(self) -> None:
+        app = self.app
+        status = str(getattr(app, "worker_status", "stopped"))
+        device = getattr(app, "device", None) or "default"
+        version = getattr(app, "jax_version", "")
+        parts: list[Content | str] = [
+            Content.styled(f"device {device}", "bold"),
+            " | ",
+            STATUS_WORDS.get(status, f"worker {status}"),
+        ]
+        if version:
+            parts += [" | ", f"jax {version}"]
+        if self.context:
+            parts += [" | ", self.context]
+        self.update(Content.assemble(*parts))
+        self.set_class(status in ("busy", "starting", "restarting"), "-busy")
+        self.set_class(status in ("failed", "dead"), "-bad")

@@ -1,0 +1,266 @@
+"""The app's screens and keys with a fake pool: fast, no JAX process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from app_support import PINNED_LESSONS, FakePool, canned_grade, run_async, settle, wait_for
+from support import REPO
+from textual.binding import Binding
+from textual.pilot import Pilot
+
+from jittutor.app import keys
+from jittutor.app.app import JitTutorApp
+from jittutor.app.display import seconds_text, solution_diff, value_text
+from jittutor.app.screens.confirm import ConfirmScreen
+from jittutor.app.screens.help import HelpScreen
+from jittutor.app.screens.lesson_picker import LessonPickerScreen
+from jittutor.app.screens.main import MainScreen
+from jittutor.app.screens.playground import PlaygroundScreen
+from jittutor.app.widgets.hints_panel import HintsPanel
+from jittutor.app.widgets.lesson_list import LessonList
+from jittutor.app.widgets.status_line import StatusLine
+from jittutor.app.widgets.text_view import TextView
+from jittutor.catalogue import load_catalogue
+from jittutor.engine.protocol import ValueSummary
+from jittutor.state import State
+
+
+@pytest.fixture(autouse=True)
+def canned_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("jittutor.app.screens.main.grade", canned_grade)
+
+
+def make_app(lesson_id: str | None = "static-args", dirs: list[Path] | None = None) -> JitTutorApp:
+    catalogue = load_catalogue(dirs or [PINNED_LESSONS])
+    return JitTutorApp(lesson_id, catalogue=catalogue, state=State.load(), pool=FakePool(), blink=False)
+
+
+async def ready(pilot: Pilot[Any]) -> MainScreen:
+    app = pilot.app
+    assert isinstance(app, JitTutorApp)
+    await wait_for(pilot, lambda: app.device is not None and app.jax_version != "", "the fake worker", timeout=10)
+    screen = app.screen
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+async def run(pilot: Pilot[Any], screen: Any) -> None:
+    before = screen.runs_finished
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: screen.runs_finished > before, "the run", timeout=10)
+    await settle(pilot)
+
+
+@run_async
+async def test_status_line_shows_device_worker_and_version() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        text = str(screen.query_one(StatusLine).render())
+        assert "device cpu:0" in text and "worker ready" in text and "jax 0.10.2" in text
+        assert "Static vs traced arguments" in text
+
+
+@run_async
+async def test_help_lists_every_key_of_the_screen() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("f1")
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        rows = {does: shown for shown, does, _details in help_screen.keys}
+        for binding in Binding.make_bindings(MainScreen.BINDINGS):
+            assert binding.description in rows, binding
+            assert app.get_key_display(binding) in rows[binding.description]
+        assert "Quit" in rows  # the app's own keys too
+        assert help_screen.editor_keys, "the editor's keys are listed"
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+@run_async
+async def test_palette_offers_every_action() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        titles = {command.title for command in app.get_system_commands(screen)}
+        for binding in MainScreen.BINDINGS:
+            assert isinstance(binding, Binding) and binding.description in titles
+        assert {"Reset the code to the starter", "Show the solution", "Restart the worker"} <= titles
+
+
+def test_keys_are_terminal_safe() -> None:
+    risky = {"ctrl+s", "ctrl+b", "ctrl+h", "ctrl+i", "ctrl+j", "ctrl+m", "ctrl+z", "ctrl+c"}
+    for name in dir(keys):
+        binding = getattr(keys, name)
+        if isinstance(binding, Binding):
+            for key in binding.key.split(","):
+                assert key not in risky, (name, key)
+                assert key.startswith(("f", "ctrl+")), (name, key)
+            assert binding.id and binding.description and binding.tooltip
+
+
+@run_async
+async def test_solution_opens_after_the_last_hint() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await run(pilot, screen)
+        panel = screen.query_one(HintsPanel)
+        assert screen.solution_text() is None
+        for _ in range(len(screen.hints) - screen.hints_shown):
+            await pilot.press("f3")
+        assert screen.hints_shown == len(screen.hints)
+        assert "show the solution" in panel.markdown_text
+        await pilot.press("f3")
+        assert screen.solution_shown
+        assert "```diff" in panel.markdown_text
+        assert "+cond_func = jax.jit(cond_func_impl, static_argnums=(0,))" in panel.markdown_text
+        assert State.load().lesson("static-args").hints_used == len(screen.hints)
+
+
+@run_async
+async def test_reset_asks_first_and_keeps_the_old_draft(jittutor_home: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        lesson = app.catalogue.get("static-args")
+        screen.editor.replace_text("# mine\n")
+        await pilot.pause()
+        screen.action_reset_code()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert screen.editor.text == "# mine\n"
+        screen.action_reset_code()
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert screen.editor.text == lesson.starter
+    assert (jittutor_home / "drafts" / "static-args.py.bak").read_text() == "# mine\n"
+    assert not (jittutor_home / "drafts" / "static-args.py").exists()
+
+
+@run_async
+async def test_broken_lessons_are_listed_with_their_error(tmp_path: Path) -> None:
+    extra = tmp_path / "lessons"
+    extra.mkdir()
+    (extra / "oops.yaml").write_text("id: oops\ntitle: [unclosed\n")
+    app = make_app(dirs=[PINNED_LESSONS, extra])
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        options = screen.query_one(LessonList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        broken = [p for p in prompts if p.startswith("[!]")]
+        assert len(broken) == 1 and "oops.yaml" in broken[0] and "invalid YAML" in broken[0]
+
+
+@run_async
+async def test_narrow_terminal_hides_the_list_until_asked() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        lessons = screen.query_one(LessonList)
+        assert not lessons.display
+        await pilot.press("ctrl+l")
+        assert lessons.display and lessons.has_focus
+        await pilot.press("ctrl+l")
+        assert not lessons.display and screen.editor.has_focus
+
+
+@run_async
+async def test_lesson_navigation_and_picker() -> None:
+    app = make_app("jit-basics")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        assert screen.lesson is not None and screen.lesson.id == "jit-basics"
+        await pilot.press("f8")
+        assert screen.lesson.id == "static-args"
+        await pilot.press("f7")
+        assert screen.lesson.id == "jit-basics"
+        await pilot.press("f2")
+        assert isinstance(app.screen, LessonPickerScreen)
+        await pilot.press(*"traced", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen) and screen.lesson.id == "static-args"
+
+
+@run_async
+async def test_jaxpr_view_runs_with_jaxpr() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("f9")
+        assert screen.tabs.active == "tab-jaxpr"
+        screen.editor.replace_text(app.catalogue.get("static-args").solution)
+        await run(pilot, screen)
+        assert app.pool.requests[-1].jaxpr is True
+        assert "lambda" in screen.query_one("#jaxpr", TextView).text
+        await pilot.press("f9")
+        assert screen.tabs.active != "tab-jaxpr"
+
+
+@run_async
+async def test_playground_validates_the_entry_name() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("f12")
+        screen = app.screen
+        assert isinstance(screen, PlaygroundScreen)
+        screen.query_one("#pg-entry").value = "not a name"
+        await pilot.press("f5")
+        assert not app.pool.requests, "no run with a bad entry name"
+        screen.query_one("#pg-entry").value = "f"
+        await run(pilot, screen)
+        request = app.pool.requests[-1]
+        assert request.entry == "f" and [c.args for c in request.cases] == ["jnp.arange(4.0)", "1.0"]
+
+
+def test_value_and_time_cells() -> None:
+    array = ValueSummary(repr="Array([1., 2.], dtype=float32)", type="ArrayImpl", shape=[2], dtype="float32")
+    assert value_text(array) == "f32[2] [1., 2.]"
+    assert value_text(ValueSummary(repr="9.0", type="float")) == "9.0"
+    assert seconds_text(1.2e-5) == "12.0 µs" and seconds_text(0.0034) == "3.40 ms" and seconds_text(None) == "-"
+    assert "+b" in solution_diff("a\n", "b\n")
+
+
+def test_the_app_never_imports_jax() -> None:
+    code = (
+        "import sys\n"
+        "from jittutor.app.app import JitTutorApp\n"
+        "app = JitTutorApp('static-args')\n"
+        "assert 'jax' not in sys.modules, 'the UI process imported jax'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+@run_async
+async def test_a_worker_that_cannot_start_is_reported() -> None:
+    catalogue = load_catalogue([PINNED_LESSONS])
+    app = JitTutorApp("static-args", worker_cmd="/bin/false", catalogue=catalogue, state=State.load(), blink=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.worker_status == "failed", "the start failure", timeout=60)
+        assert "worker failed to start" in str(app.screen.query_one(StatusLine).render())
+        assert any("did not start" in n.title for n in app._notifications)
+
+
+@run_async
+async def test_editor_auto_indents_dedents_and_undoes() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        editor = screen.editor
+        editor.load_text("")
+        editor.focus()
+        await pilot.press(*"def f(x):", "enter", *"if x:", "enter", *"pass", "enter", "backspace", *"y")
+        assert editor.text == "def f(x):\n    if x:\n        pass\n    y"
+        await pilot.press("ctrl+z")
+        assert editor.text != "def f(x):\n    if x:\n        pass\n    y"
