@@ -119,7 +119,8 @@ def grade(lesson: Lesson, report: RunReport) -> Verdict:
         own = lesson.hints_by_kind.get(top.kind, [])
         generic = list(kind_info(top.kind).hints)
         if top.kind == lesson.starter_fails_with:
-            hints = own + list(lesson.hints) + generic
+            # The ladder was written for exactly this failure: nudge first, answer last.
+            hints = list(lesson.hints) + own + generic
         else:
             hints = own + generic + list(lesson.hints)
     elif not passed:
