@@ -9,8 +9,51 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from jittutor.engine.protocol import CaseReport, ErrorInfo, ModeReport, RunReport, to_dict
+from jittutor.engine.protocol import CaseReport, ErrorInfo, ModeReport, RunReport, ValueSummary, to_dict
 from jittutor.grading import Verdict
+
+VALUE_WIDTH = 22
+#: jaxpr-style dtype names: what the student will also read in a jaxpr.
+SHORT_DTYPES = {
+    "float16": "f16",
+    "bfloat16": "bf16",
+    "float32": "f32",
+    "float64": "f64",
+    "int8": "i8",
+    "int16": "i16",
+    "int32": "i32",
+    "int64": "i64",
+    "uint8": "u8",
+    "uint32": "u32",
+    "complex64": "c64",
+    "complex128": "c128",
+}
+
+
+def _shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def value_text(value: ValueSummary | None, width: int = VALUE_WIDTH) -> str:
+    """A value as a short cell, type first as in a jaxpr: ``Array(-24., dtype=float32)`` is ``f32[] -24.``."""
+    if value is None:
+        return "-"
+    text = value.repr
+    if text.startswith("Array(") and text.endswith(")") and value.dtype and value.shape is not None:
+        number = text[len("Array(") : -1].split(", dtype=")[0]
+        shape = ",".join(str(n) for n in value.shape)
+        text = f"{SHORT_DTYPES.get(value.dtype, value.dtype)}[{shape}] {number}"
+    return _shorten(text, width)
+
+
+def mode_cell(mode: ModeReport, width: int = VALUE_WIDTH) -> str:
+    """The value a mode returned, or the name of the error it raised."""
+    if mode.ok:
+        return value_text(mode.value, width)
+    if mode.error is not None:
+        return _shorten(f"error: {mode.error.type}", width)
+    return "not run"
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -121,14 +164,6 @@ def report_json(report: RunReport, verdict: Verdict, lesson_id: str | None = Non
 # --- text --------------------------------------------------------------------
 
 
-def _cell(mode: ModeReport) -> str:
-    if mode.ok and mode.value is not None:
-        return " ".join(mode.value.repr.split())
-    if mode.error is not None:
-        return f"error: {mode.error.type}"
-    return "-"
-
-
 def _table(rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
@@ -156,8 +191,8 @@ def format_report(report: RunReport, verdict: Verdict, *, title: str = "", show_
             rows.append(
                 [
                     _short(c.args, 24),
-                    _short(_cell(c.eager), 28),
-                    _short(_cell(c.jit), 28),
+                    mode_cell(c.eager, 28),
+                    mode_cell(c.jit, 28),
                     {True: "yes", False: "NO", None: "-"}[c.match],
                     format_seconds(c.eager.seconds),
                     format_seconds(c.jit.compile_seconds),

@@ -7,29 +7,11 @@ from __future__ import annotations
 
 import difflib
 
-from jittutor.engine.protocol import CaseReport, ErrorInfo, ModeReport, RunReport, ValueSummary
+from jittutor.engine.protocol import CaseReport, ErrorInfo, RunReport
 from jittutor.grading import Verdict
 from jittutor.reporting import format_seconds, speedup
 
 MARKS = {"done": "[x]", "in-progress": "[~]", "not-started": "[ ]", "broken": "[!]"}
-VALUE_WIDTH = 22
-#: jaxpr-style dtype names: what the student will also read in a jaxpr.
-SHORT_DTYPES = {
-    "float16": "f16",
-    "bfloat16": "bf16",
-    "float32": "f32",
-    "float64": "f64",
-    "int8": "i8",
-    "int16": "i16",
-    "int32": "i32",
-    "int64": "i64",
-    "uint8": "u8",
-    "uint32": "u32",
-    "complex64": "c64",
-    "complex128": "c128",
-}
-
-
 def seconds_text(seconds: float | None) -> str:
     """Human-readable time: ``12.0 µs``, ``3.40 ms``, ``1.20 s``; ``-`` when unknown."""
     return format_seconds(seconds).replace(" us", " µs")
@@ -40,32 +22,6 @@ def speedup_text(case: CaseReport) -> str:
     if ratio is None:
         return "-"
     return f"{ratio:.1f}x" if ratio < 100 else f"{ratio:.0f}x"
-
-
-def _shorten(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def value_text(value: ValueSummary | None, width: int = VALUE_WIDTH) -> str:
-    """A value as a short cell, type first as in a jaxpr: ``Array(-24., dtype=float32)`` is ``f32[] -24.``."""
-    if value is None:
-        return "-"
-    text = value.repr
-    if text.startswith("Array(") and text.endswith(")") and value.dtype and value.shape is not None:
-        number = text[len("Array(") : -1].split(", dtype=")[0]
-        shape = ",".join(str(n) for n in value.shape)
-        text = f"{SHORT_DTYPES.get(value.dtype, value.dtype)}[{shape}] {number}"
-    return _shorten(text, width)
-
-
-def mode_cell(mode: ModeReport, width: int = VALUE_WIDTH) -> str:
-    """The value a mode returned, or the name of the error it raised."""
-    if mode.ok:
-        return value_text(mode.value, width)
-    if mode.error is not None:
-        return _shorten(f"error: {mode.error.type}", width)
-    return "not run"
 
 
 def agree_text(case: CaseReport) -> str:

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 
 from jittutor.app import keys
 from jittutor.app.app import JitTutorApp
-from jittutor.app.display import seconds_text, solution_diff, value_text
+from jittutor.app.display import seconds_text, solution_diff
 from jittutor.app.screens.confirm import ConfirmScreen
 from jittutor.app.screens.help import HelpScreen
 from jittutor.app.screens.lesson_picker import LessonPickerScreen
@@ -27,6 +27,7 @@ from jittutor.app.widgets.status_line import StatusLine
 from jittutor.app.widgets.text_view import TextView
 from jittutor.catalogue import load_catalogue
 from jittutor.engine.protocol import ValueSummary
+from jittutor.reporting import value_text
 from jittutor.state import State
 
 
