@@ -2,32 +2,60 @@
 
 Every write goes to a temporary file in the same directory, is fsynced, then
 renamed over the old one: a crash at any point leaves the old file or the new
-one, never half of one. A file that does not parse is never overwritten
-silently: it is moved aside to ``NAME.corrupt-TIMESTAMP`` and the problem is
-reported through :attr:`State.warnings`.
+one, never half of one. A temporary file left by a killed writer is never read
+as state and is removed by the next :meth:`State.load`. A file that does not
+parse is never overwritten silently: it is moved aside to
+``NAME.corrupt-TIMESTAMP`` and the problem is reported through
+:attr:`State.warnings`.
+
+Two tutors of the same user may run at once (two SSH sessions, the app and a
+``jittutor check`` in another terminal). Every change to ``progress.json`` or
+``settings.json`` is a read-merge-write under an advisory lock
+(``JITTUTOR_HOME/.lock``), applied to what is on disk *now*: two processes that
+each record 50 attempts leave 100. Merging with this process's own copy (in
+case the file was lost or damaged meanwhile) is per lesson and monotonic:
+counts and hints by maximum, status by progress (done wins), first times by
+minimum, last times by maximum.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import socket
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from jittutor import locations
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows; writes stay atomic, just unlocked
+    fcntl = None  # type: ignore[assignment]
+
 STATUSES = ("not-started", "in-progress", "done")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+LOCK_TIMEOUT = 5.0  # seconds to wait for another tutor's write before writing anyway
+STALE_TEMP_AGE = 3600.0  # a temporary file this old is left over, whoever wrote it
+_HOST = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname()) or "host"
+
+
+def _temp_prefix(path: Path) -> str:
+    # Host and pid in the name let the next load tell a dead writer's leftover
+    # from a live writer's file in progress (a second tutor, maybe on another host).
+    return f".{path.name}~{_HOST}~{os.getpid()}~"
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so readers see the old or the new file, whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -50,6 +78,48 @@ def atomic_write_text(path: Path, text: str) -> None:
         pass
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, someone else's
+        return True
+    return True
+
+
+def remove_stale_temp_files(directory: Path, max_age: float = STALE_TEMP_AGE) -> list[Path]:
+    """Delete temporary files of writes that never finished (their writer was killed).
+
+    A file whose writer ran on this host and is gone is removed at once; any
+    other (another host's, or an older naming) only once it is ``max_age`` old,
+    so a live writer's rename never finds its file missing.
+    """
+    removed: list[Path] = []
+    try:
+        candidates = [p for p in directory.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]
+    except OSError:
+        return removed
+    now = time.time()
+    for path in candidates:
+        parts = path.name.split("~")
+        stale = False
+        if len(parts) == 4 and parts[1] == _HOST and parts[2].isdigit():
+            stale = int(parts[2]) != os.getpid() and not _pid_alive(int(parts[2]))
+        if not stale:
+            try:
+                stale = now - path.stat().st_mtime > max_age
+            except OSError:
+                continue
+        if stale:
+            try:
+                path.unlink()
+                removed.append(path)
+            except OSError:
+                continue
+    return removed
+
+
 @dataclass
 class LessonProgress:
     """What a student did in one lesson."""
@@ -63,6 +133,54 @@ class LessonProgress:
     jax_version: str | None = None
     device: str | None = None
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LessonProgress:
+        """Build from a file's entry; a field of the wrong type falls back to its default."""
+        entry = cls()
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            if f.name == "status":
+                ok = value in STATUSES
+            elif f.name in ("attempts", "hints_used"):
+                ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            elif f.name in ("first_attempt", "last_attempt", "passed_at"):
+                ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+            else:
+                ok = value is None or isinstance(value, str)
+            if ok:
+                setattr(entry, f.name, value)
+        return entry
+
+
+def _earliest(a: float | None, b: float | None) -> float | None:
+    return min(x for x in (a, b) if x is not None) if (a is not None or b is not None) else None
+
+
+def merge_lesson(mine: LessonProgress, theirs: LessonProgress) -> LessonProgress:
+    """One lesson's progress from two copies; never loses an attempt, a hint or a pass."""
+    newer = mine if (mine.last_attempt or 0) >= (theirs.last_attempt or 0) else theirs
+    rank = {status: i for i, status in enumerate(STATUSES)}
+    return LessonProgress(
+        status=max(mine.status, theirs.status, key=lambda s: rank.get(s, 0)),
+        attempts=max(mine.attempts, theirs.attempts),
+        hints_used=max(mine.hints_used, theirs.hints_used),
+        first_attempt=_earliest(mine.first_attempt, theirs.first_attempt),
+        last_attempt=max(mine.last_attempt or 0, theirs.last_attempt or 0) or None,
+        passed_at=_earliest(mine.passed_at, theirs.passed_at),
+        jax_version=newer.jax_version,
+        device=newer.device,
+    )
+
+
+def merge_progress(mine: dict[str, LessonProgress], theirs: dict[str, LessonProgress]) -> dict[str, LessonProgress]:
+    merged = dict(theirs)
+    for lesson_id, entry in mine.items():
+        other = theirs.get(lesson_id)
+        merged[lesson_id] = entry if other is None else merge_lesson(entry, other)
+    return merged
+
 
 @dataclass
 class State:
@@ -75,8 +193,51 @@ class State:
     @classmethod
     def load(cls, home: Path | None = None) -> State:
         state = cls(home=home or locations.home())
+        for directory in (state.home, state.drafts_path):
+            remove_stale_temp_files(directory)
         state.progress = state._read_progress()
         return state
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold ``JITTUTOR_HOME/.lock`` for a read-merge-write (advisory; bounded wait).
+
+        The kernel drops the lock when its holder dies, even by SIGKILL. A holder
+        that is stopped (Ctrl-Z in another session) cannot wedge this tutor: after
+        :data:`LOCK_TIMEOUT` it writes anyway, still atomically, and says so.
+        """
+        if fcntl is None:
+            yield
+            return
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.home / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            yield
+            return
+        locked = False
+        try:
+            deadline = time.monotonic() + LOCK_TIMEOUT
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    locked = True
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        self.warnings.append(
+                            f"{self.home / '.lock'}: another jittutor held the lock for {LOCK_TIMEOUT:g} s; "
+                            "saved without it (a concurrent change to the same lesson may be lost)"
+                        )
+                        break
+                    time.sleep(0.01)
+                except OSError:  # a file system without locks: atomic writes still hold
+                    break
+            yield
+        finally:
+            if locked:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
     @property
     def progress_path(self) -> Path:
@@ -102,11 +263,7 @@ class State:
             lessons = data["lessons"]
             if not isinstance(lessons, dict):
                 raise ValueError("'lessons' is not an object")
-            known = set(LessonProgress.__dataclass_fields__)
-            return {
-                str(k): LessonProgress(**{f: v for f, v in entry.items() if f in known})
-                for k, entry in lessons.items()
-            }
+            return {str(k): LessonProgress.from_json(entry) for k, entry in lessons.items()}
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             backup = self._quarantine(path)
             self.warnings.append(
@@ -125,18 +282,21 @@ class State:
         os.replace(path, backup)
         return backup
 
-    def _save_progress(self) -> None:
-        # Merge with what is on disk now: another tutor of the same user (a second
-        # SSH session) may have recorded other lessons since we loaded.
-        on_disk = self._read_progress() if self.progress_path.exists() else {}
-        merged = {**on_disk, **self.progress}
-        for lesson_id, theirs in on_disk.items():
-            mine = self.progress.get(lesson_id)
-            if mine is not None and (theirs.last_attempt or 0) > (mine.last_attempt or 0):
-                merged[lesson_id] = theirs
-        self.progress = merged
-        payload = {"version": 1, "lessons": {k: asdict(v) for k, v in sorted(merged.items())}}
-        atomic_write_text(self.progress_path, json.dumps(payload, indent=2) + "\n")
+    def _update(self, lesson_id: str, change: Callable[[LessonProgress], bool]) -> LessonProgress:
+        """Apply ``change`` to the lesson's progress as it is on disk now, and save.
+
+        Under the lock, so a change made by another tutor since we loaded is
+        the base of ours, not overwritten by it. ``change`` returns False when
+        there is nothing to save.
+        """
+        with self._locked():
+            merged = merge_progress(self.progress, self._read_progress())
+            entry = merged.setdefault(lesson_id, LessonProgress())
+            if change(entry):
+                payload = {"version": 1, "lessons": {k: asdict(v) for k, v in sorted(merged.items())}}
+                atomic_write_text(self.progress_path, json.dumps(payload, indent=2) + "\n")
+            self.progress = merged
+        return entry
 
     def lesson(self, lesson_id: str) -> LessonProgress:
         return self.progress.get(lesson_id) or LessonProgress()
@@ -151,29 +311,37 @@ class State:
 
     def record_attempt(self, lesson_id: str, passed: bool, device: str | None, jax_version: str | None) -> LessonProgress:
         """Count a check of this lesson; ``passed`` marks it done (and it stays done)."""
-        entry = self.progress.setdefault(lesson_id, LessonProgress())
-        now = time.time()
-        entry.attempts += 1
-        entry.first_attempt = entry.first_attempt or now
-        entry.last_attempt = now
-        entry.device, entry.jax_version = device, jax_version
-        if passed:
-            entry.status = "done"
-            entry.passed_at = entry.passed_at or now
-        elif entry.status != "done":
-            entry.status = "in-progress"
-        self._save_progress()
-        return entry
+
+        def change(entry: LessonProgress) -> bool:
+            now = time.time()
+            entry.attempts += 1
+            entry.first_attempt = entry.first_attempt or now
+            entry.last_attempt = now
+            entry.device, entry.jax_version = device, jax_version
+            if passed:
+                entry.status = "done"
+                entry.passed_at = entry.passed_at or now
+            elif entry.status != "done":
+                entry.status = "in-progress"
+            return True
+
+        return self._update(lesson_id, change)
 
     def record_hint(self, lesson_id: str, shown: int) -> None:
         """Remember how many hints were revealed (the highest count wins)."""
-        entry = self.progress.setdefault(lesson_id, LessonProgress())
-        if shown > entry.hints_used:
+        if shown <= self.lesson(lesson_id).hints_used:
+            return
+
+        def change(entry: LessonProgress) -> bool:
+            if shown <= entry.hints_used:
+                return False
             entry.hints_used = shown
             entry.last_attempt = entry.last_attempt or time.time()
             if entry.status == "not-started":
                 entry.status = "in-progress"
-            self._save_progress()
+            return True
+
+        self._update(lesson_id, change)
 
     # -- drafts -------------------------------------------------------------------
 
@@ -211,15 +379,36 @@ class State:
 
     # -- settings ------------------------------------------------------------------
 
+    @property
+    def settings_path(self) -> Path:
+        return self.home / "settings.json"
+
     def settings(self) -> dict[str, Any]:
-        path = self.home / "settings.json"
+        """The saved settings; a damaged file is kept aside (and reported), never overwritten."""
+        path = self.settings_path
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            self.warnings.append(f"{path}: cannot read settings ({exc}); using the defaults")
+            return {}
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError(f"expected an object, found {type(data).__name__}")
+            return data
+        except (ValueError, UnicodeDecodeError) as exc:
+            backup = self._quarantine(path)
+            self.warnings.append(
+                f"{path}: settings file is damaged ({type(exc).__name__}: {exc}); "
+                f"kept it as {backup.name} and used the defaults"
+            )
             return {}
 
     def save_setting(self, key: str, value: Any) -> None:
-        data = self.settings()
-        data[key] = value
-        atomic_write_text(self.home / "settings.json", json.dumps(data, indent=2) + "\n")
+        """Set one setting, keeping any another tutor saved meanwhile."""
+        with self._locked():
+            data = self.settings()
+            data[key] = value
+            atomic_write_text(self.settings_path, json.dumps(data, indent=2) + "\n")

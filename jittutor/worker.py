@@ -7,7 +7,8 @@ Before importing jax it takes the channel off fds 0/1 (student reads of stdin ge
 EOF; student writes to fd 1/2 go to the output capture), then imports jax once,
 warms it up, says ``hello`` and serves runs until told to shut down or until its
 stdin closes (the front died: a worker never outlives it, so no orphan holds GPU
-memory on a shared node).
+memory on a shared node). As a second guard it also exits when it is orphaned
+(its parent process changes), in case something else still holds its stdin open.
 
 Messages in:  {"op": "run", "id": N, "request": {...}} | {"op": "cancel", "id": N}
               {"op": "devices"} | {"op": "ping"} | {"op": "shutdown"}
@@ -25,10 +26,13 @@ import platform
 import queue
 import sys
 import threading
+import time
 import traceback
 from typing import Any
 
 from jittutor.engine.protocol import PROTOCOL_VERSION, decode_message, encode_message
+
+PARENT_POLL = 1.0  # seconds between checks that the front (our parent) is still there
 
 
 class Channel:
@@ -138,6 +142,14 @@ class Worker:
         # stdin closed: the front is gone. Leave now, whatever is running.
         os._exit(0)
 
+    def _watch_parent(self) -> None:
+        parent = os.getppid()
+        while True:
+            time.sleep(PARENT_POLL)
+            if os.getppid() != parent:
+                self.log(f"parent {parent} is gone; exiting")
+                os._exit(0)
+
     def start(self) -> None:
         from jittutor.engine.capture import OutputCapture
 
@@ -147,6 +159,7 @@ class Worker:
         if mem_fraction:
             os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", mem_fraction)
         threading.Thread(target=self._read, name="channel-reader", daemon=True).start()
+        threading.Thread(target=self._watch_parent, name="parent-watch", daemon=True).start()
         self.capture = OutputCapture()
         try:
             self.capture.install()
@@ -217,6 +230,8 @@ class Worker:
                 finally:
                     self.running_id = None
                     self.runner.cancel_requested = False
+                if self.runner.restored:
+                    self.log("undid the run's changes to: " + ", ".join(self.runner.restored))
                 if report is None:
                     self.channel.send({"type": "result", "id": run_id, "report": None, "interrupted": True})
                 else:

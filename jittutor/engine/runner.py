@@ -21,6 +21,7 @@ from typing import Any
 import jax
 import numpy as np
 
+from jittutor.engine.hygiene import ProcessSnapshot
 from jittutor.engine.protocol import (
     CaseReport,
     CaseSpec,
@@ -145,6 +146,14 @@ def find_device(name: str | None) -> Any:
     raise LookupError(f"no device {name!r} in this worker")
 
 
+def safe_repr(value: object) -> str:
+    """``repr()`` that survives objects whose ``__repr__`` itself raises."""
+    try:
+        return repr(value)
+    except BaseException as exc:  # noqa: BLE001 - student objects can raise anything
+        return f"<{type(value).__name__} object: repr() raised {type(exc).__name__}>"
+
+
 # --- errors --------------------------------------------------------------------
 
 
@@ -160,8 +169,8 @@ def error_info(exc: BaseException, filename: str, source: str, kind: str | None 
     """Describe ``exc`` for the student: JAX's message unchanged, their frames only."""
     mro = [c.__name__ for c in type(exc).__mro__]
     info = ErrorInfo(type=type(exc).__name__, message=safe_str(exc), mro=mro, kind=kind)
-    if isinstance(exc, SyntaxError) and exc.filename == filename:
-        info.line, info.column, info.filename = exc.lineno, exc.offset, filename
+    if isinstance(exc, SyntaxError) and exc.filename in (filename, SETUP_FILENAME):
+        info.line, info.column, info.filename = exc.lineno, exc.offset, exc.filename
         info.message = exc.msg
         info.code = (exc.text or "").rstrip("\n") or None
         info.kind = kind or "syntax-error"
@@ -193,7 +202,7 @@ def _block(value: Any) -> Any:
 def summarize(value: Any) -> ValueSummary:
     """A short, bounded description of a result (repr truncated, never the whole array)."""
     with np.printoptions(threshold=20, edgeitems=3, precision=6, linewidth=100):
-        text = safe_str(repr(value)) if not isinstance(value, str) else repr(value)
+        text = safe_repr(value)
     if len(text) > REPR_LIMIT:
         text = text[: REPR_LIMIT - 3] + "..."
     summary = ValueSummary(repr=text, type=type(value).__name__)
@@ -292,6 +301,7 @@ class Runner:
         self.capture = capture if capture is not None else _NoCapture()
         self.recorder = recorder()
         self.cancel_requested = False
+        self.restored: list[str] = []  # what the last run changed and had undone
         self._first_call_events: int | None = None
 
     def warm_up(self) -> None:
@@ -314,6 +324,7 @@ class Runner:
             report.error = ErrorInfo(type="DeviceError", message=str(exc), kind="exception")
             return report
         report.device = device_name(device)
+        snapshot = ProcessSnapshot.take(jax.config)
         try:
             with jax.default_device(device):
                 self._execute(req, device, report)
@@ -324,6 +335,8 @@ class Runner:
             report.error.type = "Interrupted"
             report.error.message = "the run was stopped"
         finally:
+            # The next run (maybe another lesson) must not inherit this one's settings.
+            self.restored = snapshot.restore()
             report.output = self._collect_output(report)
             report.seconds = time.perf_counter() - t_start
         return report
@@ -430,7 +443,10 @@ class Runner:
         eager_out = self._run_mode(case.eager, lambda: entry(*args, **kwargs), req, eager=True)
         jit_out = self._run_mode(case.jit, lambda: jitted(*args, **kwargs), req, eager=False)
         if case.eager.ok and case.jit.ok:
-            case.match, case.max_abs_diff = compare(eager_out, jit_out)
+            try:
+                case.match, case.max_abs_diff = compare(eager_out, jit_out)
+            except Exception:  # noqa: BLE001 - student values whose == raises: they do not agree
+                case.match, case.max_abs_diff = False, None
         if spec.expect is not None:
             try:
                 expected = self._eval(spec.expect, namespace, f"<case expect: {spec.expect}>")

@@ -7,9 +7,10 @@ it never shares the terminal. A :class:`WorkerPool` keeps one active worker and
 one pre-warmed standby; when a run times out or a worker dies, the standby takes
 over at once and a new standby starts in the background.
 
-Thread-safe for one caller of :meth:`WorkerPool.run` at a time plus any number
-of :meth:`WorkerPool.cancel` callers (the app runs ``run`` in a thread worker).
-Never imports jax.
+Thread-safe: runs are serialised (a second :meth:`WorkerPool.run` waits for the
+first, or with ``preempt=True`` cancels it and takes its place), and
+:meth:`WorkerPool.cancel` may be called from any thread (the app runs ``run`` in
+a thread worker). Never imports jax.
 """
 
 from __future__ import annotations
@@ -86,6 +87,20 @@ def describe_exit(returncode: int | None) -> str:
             name = f"signal {-returncode}"
         return f"was killed by {name} (signal {-returncode})"
     return f"exited with code {returncode}"
+
+
+def crash_cause(returncode: int | None) -> str:
+    """A likely cause of a crash, for the student (empty when there is no good guess)."""
+    if returncode == -signal.SIGKILL:
+        return (
+            " SIGKILL comes from outside the worker: usually the operating system's out-of-memory killer"
+            " (the code asked for more memory than the machine has), or someone killed the process."
+        )
+    if returncode == -signal.SIGSEGV:
+        return " A segmentation fault happens in C code, e.g. ctypes, a native extension, or a bug in a library."
+    if returncode == -signal.SIGABRT:
+        return " SIGABRT means native code gave up, often after failing to allocate memory."
+    return ""
 
 
 class WorkerProcess:
@@ -379,60 +394,81 @@ class WorkerPool:
                 worker.inbox.put(None)
                 return
 
-    def run(self, request: RunRequest, timeout: float = DEFAULT_TIMEOUT) -> RunReport:
+    def _acquire_run(self, preempt: bool) -> None:
+        if not preempt:
+            self._run_lock.acquire()
+            return
+        # Keep cancelling until the run that holds the lock has let go: a single
+        # cancel could be cleared by a run that is just starting.
+        while not self._run_lock.acquire(timeout=0.02):
+            self._cancel.set()
+
+    def run(self, request: RunRequest, timeout: float = DEFAULT_TIMEOUT, *, preempt: bool = False) -> RunReport:
         """Run ``request`` in the worker within ``timeout`` seconds.
 
         Always returns a report for faults of the student's code (``timeout``,
         ``worker-crashed``); raises :class:`RunCancelled` if :meth:`cancel` was
         called, :class:`WorkerDead` after too many crashes in a row, and
         :class:`WorkerStartError` if no worker can start at all.
+
+        Runs never overlap. A second call from another thread waits for the
+        first to finish; with ``preempt=True`` it cancels the run in progress
+        instead (that caller gets :class:`RunCancelled`, the worker is kept if
+        the code could be interrupted, replaced if not) and starts at once.
+        This is what "the student pressed F5 again" wants.
         """
-        with self._run_lock:
-            self._cancel.clear()
-            self._check_dead()
-            info = self.info(cancel=self._cancel)
-            worker = self._active
-            assert worker is not None
-            self._drain(worker)
-            self._run_id += 1
-            run_id = self._run_id
-            self._set_status("busy", request.entry)
-            started = time.monotonic()
-            if not worker.send({"op": "run", "id": run_id, "request": to_dict(request)}):
-                return self._crashed(worker, info, request, started)
-            deadline = started + timeout
-            cancel_sent_at: float | None = None
-            reason = ""
-            while True:
-                try:
-                    msg = worker.inbox.get(timeout=0.02)
-                except queue.Empty:
-                    msg = {}
-                if msg is None:
-                    if reason == "cancel":
-                        self._replace_active()
-                        raise RunCancelled("run cancelled")
-                    return self._crashed(worker, info, request, started)
-                if msg.get("type") == "result" and msg.get("id") == run_id:
-                    return self._finish(worker, info, msg, reason, timeout, started, request)
-                if msg.get("type") == "error" and msg.get("id") == run_id:
-                    self._set_status("ready")
-                    raise EngineError(f"the worker failed internally: {msg.get('message')}")
-                now = time.monotonic()
-                if cancel_sent_at is None:
-                    if self._cancel.is_set():
-                        reason = "cancel"
-                    elif now > deadline:
-                        reason = "timeout"
-                    if reason:
-                        worker.send({"op": "cancel", "id": run_id, "reason": reason})
-                        cancel_sent_at = now
-                elif now > cancel_sent_at + CANCEL_GRACE:
-                    # SIGINT did not stop it (a loop inside XLA): kill, and the standby takes over.
+        self._acquire_run(preempt)
+        try:
+            return self._run_locked(request, timeout)
+        finally:
+            self._run_lock.release()
+
+    def _run_locked(self, request: RunRequest, timeout: float) -> RunReport:
+        self._cancel.clear()
+        self._check_dead()
+        info = self.info(cancel=self._cancel)
+        worker = self._active
+        assert worker is not None
+        self._drain(worker)
+        self._run_id += 1
+        run_id = self._run_id
+        self._set_status("busy", request.entry)
+        started = time.monotonic()
+        if not worker.send({"op": "run", "id": run_id, "request": to_dict(request)}):
+            return self._crashed(worker, info, request, started)
+        deadline = started + timeout
+        cancel_sent_at: float | None = None
+        reason = ""
+        while True:
+            try:
+                msg = worker.inbox.get(timeout=0.02)
+            except queue.Empty:
+                msg = {}
+            if msg is None:
+                if reason == "cancel":
                     self._replace_active()
-                    if reason == "cancel":
-                        raise RunCancelled("run cancelled; the worker was restarted")
-                    return self._timeout_report(info, request, timeout, None, restarted=True)
+                    raise RunCancelled("run cancelled")
+                return self._crashed(worker, info, request, started)
+            if msg.get("type") == "result" and msg.get("id") == run_id:
+                return self._finish(worker, info, msg, reason, timeout, started, request)
+            if msg.get("type") == "error" and msg.get("id") == run_id:
+                self._set_status("ready")
+                raise EngineError(f"the worker failed internally: {msg.get('message')}")
+            now = time.monotonic()
+            if cancel_sent_at is None:
+                if self._cancel.is_set():
+                    reason = "cancel"
+                elif now > deadline:
+                    reason = "timeout"
+                if reason:
+                    worker.send({"op": "cancel", "id": run_id, "reason": reason})
+                    cancel_sent_at = now
+            elif now > cancel_sent_at + CANCEL_GRACE:
+                # SIGINT did not stop it (a loop inside XLA): kill, and the standby takes over.
+                self._replace_active()
+                if reason == "cancel":
+                    raise RunCancelled("run cancelled; the worker was restarted")
+                return self._timeout_report(info, request, timeout, None, restarted=True)
 
     def _finish(
         self,
@@ -490,7 +526,7 @@ class WorkerPool:
         message = f"The worker process {how} while running your code"
         if line_no is not None:
             message += f" (at line {line_no}: {code})"
-        message += "."
+        message += "." + crash_cause(worker.proc.returncode)
         if self.crashes >= self.max_crashes:
             self.dead_reason = (
                 f"the worker crashed {self.crashes} times in a row (last: it {how}); "
