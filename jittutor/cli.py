@@ -11,10 +11,11 @@ done inside the commands so ``jittutor --version`` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from jittutor.catalogue import Catalogue
     from jittutor.engine.protocol import RunReport, RunRequest
     from jittutor.engine.supervisor import WorkerPool
+    from jittutor.launch import WorkerLaunch
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -62,11 +64,34 @@ def _warn_broken(catalogue: Catalogue) -> None:
         print(f"warning: skipped broken lesson {first}", file=sys.stderr)
 
 
-def _pool(args: argparse.Namespace) -> WorkerPool:
-    from jittutor.engine.supervisor import WorkerPool
+def _launch(args: argparse.Namespace) -> WorkerLaunch:
+    """The worker command and memory share: options, then environment, then settings.json."""
+    from jittutor import locations
+    from jittutor.launch import LaunchError, resolve_launch
+    from jittutor.state import State
 
+    try:
+        return resolve_launch(args.worker_cmd, args.mem_fraction, State(home=locations.home()).settings())
+    except LaunchError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def _pool(args: argparse.Namespace) -> Iterator[WorkerPool]:
+    """A one-shot worker pool that says so when its worker is slow to start (a queue)."""
+    from jittutor.engine.supervisor import WorkerPool
+    from jittutor.launch import StartNotice
+
+    launch = _launch(args)
+    notice = StartNotice()
     # One-shot commands need no standby: it would only double the start-up work.
-    return WorkerPool(args.worker_cmd or os.environ.get("JITTUTOR_WORKER_CMD"), standby=False)
+    pool = WorkerPool(launch.command, standby=False, env=launch.env(), on_status=notice)
+    try:
+        yield pool
+    finally:
+        notice.cancel()
+        # On ctrl+c too: this kills the launcher's whole process group (srun, ssh and their children).
+        pool.close()
 
 
 def _run(args: argparse.Namespace, pool: WorkerPool, request: RunRequest) -> RunReport:
@@ -175,6 +200,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     verdict = grade(lesson, report)
     if not (args.starter or args.solution):
         state.record_attempt(lesson.id, verdict.passed, report.device, report.jax_version)
+        _publish_progress(args)
     if args.json:
         _print_json(report_json(report, verdict, lesson.id))
     else:
@@ -292,7 +318,137 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{len(errors)} problem(s) in {files} file(s)", file=sys.stderr)
         return EXIT_FAILED
     print("all lessons valid")
+    if not args.contract:
+        return EXIT_OK
+    return _check_contracts(args, paths)
+
+
+def _check_contracts(args: argparse.Namespace, paths: list[Path]) -> int:
+    """Run every lesson's starter and solution through a worker: one line per lesson."""
+    from jittutor.catalogue import load_catalogue
+    from jittutor.contract import check_contract
+    from jittutor.lesson import load_lesson
+
+    lessons = []
+    for p in paths:
+        lessons += load_catalogue([p]).lessons if p.is_dir() else [load_lesson(p)]
+    failed = 0
+    with _pool(args) as pool:
+        device = None
+        if args.device:
+            from jittutor.engine.devices import DeviceNotFound, resolve_device
+
+            info = pool.info()
+            try:
+                device = resolve_device(args.device, info.devices, info.default_device).name
+            except DeviceNotFound as exc:
+                raise UsageError(f"--device: {exc}") from None
+        for lesson in lessons:
+            result = check_contract(lesson, pool, device, timeout=args.timeout)
+            failed += not result.ok
+            print(result.line(), flush=True)
+    if failed:
+        print(f"{failed} of {len(lessons)} lesson(s) break the contract", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"all {len(lessons)} lesson(s) keep the contract")
     return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from jittutor.scaffold import ScaffoldError, new_lesson
+
+    try:
+        path = new_lesson(args.lesson_id, Path(args.dir), title=args.title, order=args.order)
+    except ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {path}")
+    print(f"next: edit it, then run: jittutor validate {args.dir} --contract")
+    print(f"      try it as a student: jittutor --lessons {args.dir} --lesson {args.lesson_id}")
+    return EXIT_OK
+
+
+def _progress_dir(args: argparse.Namespace) -> Path | None:
+    from jittutor.progress_export import PROGRESS_DIR_ENV
+
+    value = getattr(args, "progress_dir", None) or os.environ.get(PROGRESS_DIR_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    from jittutor import progress_export as px
+
+    if args.collect is not None:
+        directory = Path(args.collect)
+        if not directory.is_dir():
+            raise UsageError(f"--collect {directory}: not a directory")
+        collection = px.collect(directory)
+        for problem in collection.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        if args.csv:
+            sys.stdout.write(px.to_csv(collection.rows()))
+        elif args.json:
+            _print_json({"students": collection.students, "problems": collection.problems})
+        else:
+            print(px.format_collection(collection))
+        return EXIT_OK
+    from jittutor.state import State
+
+    state = State.load()
+    for warning in state.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    data = px.export_progress(state, _catalogue(args))
+    target = _progress_dir(args)
+    if target is not None:
+        try:
+            path = px.write_export(target, data)
+        except OSError as exc:
+            raise UsageError(f"--progress-dir {target}: cannot write ({exc.strerror or exc})") from None
+        print(f"wrote {path}", file=sys.stderr)
+    if args.csv:
+        sys.stdout.write(px.to_csv(px.rows(data)))
+    elif args.json:
+        _print_json(data)
+    elif target is None:
+        print(px.format_export(data))
+    return EXIT_OK
+
+
+def _publish_progress(args: argparse.Namespace) -> None:
+    """After a check: refresh the shared progress file when a progress directory is set."""
+    target = _progress_dir(args)
+    if target is None:
+        return
+    from jittutor import progress_export as px
+    from jittutor.state import State
+
+    try:
+        px.write_export(target, px.export_progress(State.load(), _catalogue(args)))
+    except OSError as exc:
+        print(f"warning: could not update the progress file in {target} ({exc.strerror or exc})", file=sys.stderr)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from jittutor.serve import ServeError, exposure_warning, serve
+
+    launch = _launch(args)  # validate the options here, not in every browser tab
+    app_args: list[str] = []
+    for d in getattr(args, "lessons", None) or []:
+        app_args += ["--lessons", str(Path(d).resolve())]
+    if args.worker_cmd:
+        app_args += ["--worker-cmd", args.worker_cmd]
+    if launch.mem_fraction is not None:
+        app_args += ["--mem-fraction", f"{launch.mem_fraction:g}"]
+    if args.device:
+        app_args += ["--device", args.device]
+    if args.lesson:
+        app_args += ["--lesson", args.lesson]
+    warning = exposure_warning(args.host, args.port)
+    if warning:
+        print(warning, file=sys.stderr)
+    try:
+        return serve(app_args, host=args.host, port=args.port, public_url=args.public_url)
+    except ServeError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -301,10 +457,16 @@ def cmd_app(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"jittutor: the terminal app is not available ({exc}); use the subcommands, see --help", file=sys.stderr)
         return EXIT_USAGE
+    from jittutor.launch import MEM_FRACTION_ENV, format_fraction
+
+    launch = _launch(args)
+    if launch.mem_fraction is not None:
+        # The app's pool starts its workers with this process's environment.
+        os.environ[MEM_FRACTION_ENV] = format_fraction(launch.mem_fraction)
     return run_app(
         lesson_id=args.lesson,
         device=args.device,
-        worker_cmd=args.worker_cmd or os.environ.get("JITTUTOR_WORKER_CMD"),
+        worker_cmd=launch.command,
         lesson_dirs=_lesson_dirs(args),
     )
 
@@ -322,17 +484,41 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"must be 1..65535, got {text!r}")
+    return value
+
+
+#: Options every command that may use them reads with getattr-like defaults (see main()).
+_SHARED_DEFAULTS = {"lessons": None, "worker_cmd": None, "mem_fraction": None}
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: a sub-command must not reset what was given before it (jittutor --lessons D list).
-    common.add_argument(
+    # No set_defaults for these on any parser: parents share their action objects, so a default
+    # set on one parser would be set on all of them. main() fills in the missing ones.
+    lesson_opts = argparse.ArgumentParser(add_help=False)
+    lesson_opts.add_argument(
         "--lessons", action="append", type=Path, metavar="DIR", default=argparse.SUPPRESS,
         help="extra lesson directory (repeatable; also JITTUTOR_LESSONS)",
     )
-    common.add_argument(
+    worker_opts = argparse.ArgumentParser(add_help=False)
+    worker_opts.add_argument(
         "--worker-cmd", metavar="CMD", default=argparse.SUPPRESS,
-        help="command that starts a worker (default: this python -m jittutor.worker; also JITTUTOR_WORKER_CMD)",
+        help="command that starts a worker, e.g. 'srun --gres=gpu:1 -n1 python -m jittutor.worker' "
+        "(default: this python -m jittutor.worker; also JITTUTOR_WORKER_CMD or worker_cmd in settings.json)",
     )
+    worker_opts.add_argument(
+        "--mem-fraction", metavar="F", default=argparse.SUPPRESS,
+        help="share of GPU memory the worker may take, 0 < F <= 1 (also JITTUTOR_MEM_FRACTION; "
+        "passed to the worker as XLA_PYTHON_CLIENT_MEM_FRACTION)",
+    )
+    common = argparse.ArgumentParser(add_help=False, parents=[lesson_opts, worker_opts])
 
     running = argparse.ArgumentParser(add_help=False)
     running.add_argument("--device", metavar="D", help="cpu, gpu, cpu:N, cuda:N, ... (see `jittutor devices`)")
@@ -345,7 +531,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal tutor for the subtleties of jax.jit. With no command, opens the tutor.",
         parents=[common],
     )
-    parser.set_defaults(lessons=None, worker_cmd=None)
     parser.add_argument("--version", action="version", version=f"jittutor {__version__}")
     parser.add_argument("--lesson", metavar="ID", help="open this lesson in the app")
     parser.add_argument("--device", metavar="D", help="device to start the app on")
@@ -383,15 +568,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_devices)
 
-    p = sub.add_parser("validate", help="check lesson files (exit 1 if any is invalid)")
+    p = sub.add_parser("validate", parents=[worker_opts], help="check lesson files (exit 1 if any is invalid)")
     p.add_argument("paths", metavar="PATH", nargs="*", help="lesson files or directories (default: the built-in lessons)")
+    p.add_argument(
+        "--contract", action="store_true",
+        help="also run each lesson's starter (it must fail with starter_fails_with) and solution (it must pass)",
+    )
+    p.add_argument("--device", metavar="D", help="with --contract: the device to run on")
+    p.add_argument("--timeout", type=_positive_float, default=60.0, metavar="S", help="with --contract: deadline per run (default 60)")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("new", help="write a working lesson skeleton to edit (never overwrites)")
+    p.add_argument("lesson_id", metavar="LESSON_ID", help="the new lesson's id: lowercase letters, digits, dashes")
+    p.add_argument("--dir", default=".", metavar="DIR", help="the lesson pack directory (default: here; created if missing)")
+    p.add_argument("--title", metavar="TEXT", help="the lesson's title")
+    p.add_argument("--order", type=int, default=1000, metavar="N", help="position in the list (built-in lessons use 10, 20, ...)")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("progress", parents=[lesson_opts], help="export your progress, or collect a room's exports")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true")
+    p.add_argument(
+        "--progress-dir", metavar="DIR",
+        help="also write the export to DIR/USER@HOST.json for an instructor (also JITTUTOR_PROGRESS_DIR; "
+        "then every `check` refreshes it)",
+    )
+    p.add_argument("--collect", metavar="DIR", help="merge every student's export in DIR into one table")
+    p.set_defaults(func=cmd_progress)
+
+    p = sub.add_parser("serve", parents=[common], help="serve the tutor to a web browser (textual-serve)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
+    p.add_argument("--public-url", metavar="URL", help="the URL browsers use to reach this server, if not http://HOST:PORT")
+    p.add_argument("--lesson", metavar="ID", help="open this lesson first")
+    p.add_argument("--device", metavar="D", help="device to start the app on")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for name, default in _SHARED_DEFAULTS.items():
+        if not hasattr(args, name):
+            setattr(args, name, default)
     from jittutor.engine.supervisor import EngineError
 
     try:
