@@ -422,7 +422,7 @@ def _publish_progress(args: argparse.Namespace) -> None:
     from jittutor.state import State
 
     try:
-        px.write_export(target, px.export_progress(State.load(), _catalogue(args)))
+        px.publish(State.load(), _catalogue(args), target)
     except OSError as exc:
         print(f"warning: could not update the progress file in {target} ({exc.strerror or exc})", file=sys.stderr)
 

@@ -90,6 +90,18 @@ def write_export(directory: Path, data: dict[str, Any]) -> Path:
     return path
 
 
+def publish(state: State, catalogue: Catalogue, directory: Path | None = None) -> Path | None:
+    """After an attempt: refresh ``DIR/USER@HOST.json`` if a progress directory is set.
+
+    ``directory`` wins over ``JITTUTOR_PROGRESS_DIR``; with neither, nothing is written.
+    """
+    setting = os.environ.get(PROGRESS_DIR_ENV, "").strip()
+    target = directory or (Path(setting).expanduser() if setting else None)
+    if target is None:
+        return None
+    return write_export(target, export_progress(state, catalogue))
+
+
 def rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     """One flat row per lesson, with the user and host on each (the CSV shape)."""
     return [{"user": data.get("user"), "host": data.get("host"), **entry} for entry in data.get("lessons", [])]

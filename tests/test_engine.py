@@ -163,3 +163,12 @@ def test_bad_worker_command_is_a_clear_error() -> None:
     with pytest.raises(WorkerStartError, match="exited with code 4"):
         pool.info(timeout=30)
     pool.close()
+
+
+def test_start_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jittutor.engine.supervisor import DEFAULT_START_TIMEOUT
+
+    monkeypatch.setenv("JITTUTOR_START_TIMEOUT", "900")
+    assert WorkerPool(standby=False).start_timeout == 900
+    monkeypatch.setenv("JITTUTOR_START_TIMEOUT", "soon")
+    assert WorkerPool(standby=False).start_timeout == DEFAULT_START_TIMEOUT

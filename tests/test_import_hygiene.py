@@ -27,6 +27,11 @@ CORE_MODULES = [
     "jittutor.engine.supervisor",
     "jittutor.engine.devices",
     "jittutor.engine.capture",
+    "jittutor.engine.hygiene",
+    "jittutor.launch",
+    "jittutor.contract",
+    "jittutor.scaffold",
+    "jittutor.progress_export",
 ]
 
 

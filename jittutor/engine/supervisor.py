@@ -41,7 +41,7 @@ from jittutor.engine.protocol import (
 )
 
 DEFAULT_TIMEOUT = 10.0
-DEFAULT_START_TIMEOUT = 180.0
+DEFAULT_START_TIMEOUT = 180.0  # a scheduler's queue can take longer: JITTUTOR_START_TIMEOUT
 CANCEL_GRACE = 1.0  # seconds a cancelled run gets to stop before the worker is killed
 MAX_CRASHES = 3  # consecutive crashes before the pool declares the worker dead
 
@@ -75,6 +75,16 @@ def worker_command(spec: str | Sequence[str] | None) -> list[str]:
     if isinstance(spec, str):
         return shlex.split(spec)
     return list(spec)
+
+
+def start_timeout_from_env() -> float:
+    """Seconds a worker may take to start: ``JITTUTOR_START_TIMEOUT`` or the default."""
+    text = os.environ.get("JITTUTOR_START_TIMEOUT", "").strip()
+    try:
+        value = float(text) if text else DEFAULT_START_TIMEOUT
+    except ValueError:
+        return DEFAULT_START_TIMEOUT
+    return value if value > 0 else DEFAULT_START_TIMEOUT
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -200,19 +210,26 @@ class WorkerProcess:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def kill(self) -> None:
-        """SIGKILL the whole process group (a loop inside XLA ignores SIGINT)."""
-        try:
+    def kill(self, grace: float = 1.0) -> None:
+        """SIGTERM the whole process group, then SIGKILL whatever is left after ``grace``.
+
+        The worker has no SIGTERM handler, so it dies at once even inside an XLA
+        loop that ignores SIGINT; a launcher (``srun``, ``ssh``) gets a catchable
+        signal first, so it can cancel its job step or remote side.
+        """
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        try:  # stragglers of the group (a launcher's children) that outlived the leader
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.proc.kill()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
             pass
         self._close_pipes()
 
@@ -244,14 +261,14 @@ class WorkerPool:
         worker_cmd: str | Sequence[str] | None = None,
         *,
         standby: bool = True,
-        start_timeout: float = DEFAULT_START_TIMEOUT,
+        start_timeout: float | None = None,
         on_status: StatusCallback | None = None,
         env: dict[str, str] | None = None,
         max_crashes: int = MAX_CRASHES,
     ) -> None:
         self.command = worker_command(worker_cmd)
         self.use_standby = standby
-        self.start_timeout = start_timeout
+        self.start_timeout = start_timeout if start_timeout is not None else start_timeout_from_env()
         self.on_status = on_status
         self.env = env
         self.max_crashes = max_crashes

@@ -124,3 +124,19 @@ def test_a_check_refreshes_the_shared_file(tmp_path: Path) -> None:
     (exported,) = shared.glob("*.json")
     by_id = {e["lesson"]: e for e in json.loads(exported.read_text())["lessons"]}
     assert by_id["static-args"]["status"] == "done"
+
+
+def test_publish_writes_only_when_a_directory_is_set(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from jittutor.catalogue import load_catalogue
+    from jittutor.progress_export import PROGRESS_DIR_ENV, publish
+    from jittutor.state import State
+
+    state, catalogue = State.load(), load_catalogue()
+    monkeypatch.delenv(PROGRESS_DIR_ENV, raising=False)
+    assert publish(state, catalogue) is None
+    shared = tmp_path / "class"
+    monkeypatch.setenv(PROGRESS_DIR_ENV, str(shared))
+    state.record_attempt("static-args", True, "cpu:0", "0.10.2")
+    path = publish(state, catalogue)
+    assert path is not None and path.parent == shared and path.suffix == ".json"
+    assert '"static-args"' in path.read_text()

@@ -27,6 +27,7 @@ from jittutor.catalogue import UnknownLessonError
 from jittutor.engine.protocol import RunReport, RunRequest
 from jittutor.grading import Verdict, grade, lesson_request
 from jittutor.lesson import Lesson
+from jittutor.progress_export import publish as publish_progress
 
 #: Seconds after the last keystroke before the draft is written.
 AUTOSAVE_DELAY = 1.0
@@ -321,6 +322,10 @@ class MainScreen(RunScreen):
             self.tutor.state.record_attempt(lesson.id, message.verdict.passed, report.device, report.jax_version)
         except OSError as exc:
             self.notify(f"Could not save your progress: {exc}", severity="error", markup=False)
+        try:  # the instructor's shared progress directory, when the workshop set one
+            publish_progress(self.tutor.state, self.tutor.catalogue)
+        except OSError as exc:
+            self.notify(f"Could not update the shared progress file: {exc}", severity="warning", markup=False)
         self.refresh_lesson_list()
         if message.verdict.passed and self.lesson is lesson:
             nxt = self.tutor.catalogue.next_id(lesson.id)
