@@ -195,6 +195,22 @@ async def test_cancel_a_run_then_run_again(real_pool: WorkerPool, tmp_path: Path
 
 
 @run_async
+async def test_a_second_run_cancels_the_first(real_pool: WorkerPool, tmp_path: Path) -> None:
+    marker = tmp_path / "started"
+    app = make_app(real_pool)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await ready(pilot, app)
+        screen.editor.replace_text(LOOP_FOREVER.format(marker=str(marker)))
+        await pilot.press("f5")
+        await wait_for(pilot, marker.exists, "the student's code to start running")
+        screen.editor.replace_text(app.catalogue.get("static-args").solution)
+        await pilot.press("f5")  # while the endless loop still runs
+        await wait_for(pilot, lambda: screen.verdict is not None and screen.verdict.passed, "the new code to pass", timeout=60)
+        await settle(pilot)
+        assert not screen.running
+
+
+@run_async
 async def test_worker_killed_mid_run_then_recovers(real_pool: WorkerPool, tmp_path: Path) -> None:
     marker = tmp_path / "started"
     app = make_app(real_pool)

@@ -43,6 +43,7 @@ class RunScreen(Screen[None]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.running = False
+        self.rerun_pending = False  # F5 during a run: cancel it, then run the new code
         self.show_jaxpr = False
         self.request: RunRequest | None = None
         self.report: RunReport | None = None
@@ -114,14 +115,18 @@ class RunScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":
             return True if self.running else None
-        if action == "run":
-            return None if self.running else True
         return True
 
     # -- running -------------------------------------------------------------------
 
     def action_run(self) -> None:
-        if self.running or self.tutor.run_busy:
+        if self.running:
+            # A second run replaces the first: cancel it, and run the current code once it stopped.
+            self.rerun_pending = True
+            self.tutor.pool.cancel()
+            self.verdict_line.set_verdict("cancelled", "CANCELLING the run in progress to run your new code...")
+            return
+        if self.tutor.run_busy:
             self.notify(f"A run is already going; {self.key_for('cancel_run')} cancels it.", severity="warning")
             return
         request = self.build_request()
@@ -172,6 +177,7 @@ class RunScreen(Screen[None]):
         if not self.running:
             self.notify("Nothing is running.")
             return
+        self.rerun_pending = False
         self.tutor.pool.cancel()
         self.verdict_line.set_verdict("cancelled", "CANCELLING the run...")
 
@@ -183,6 +189,8 @@ class RunScreen(Screen[None]):
     @on(RunStopped)
     def _run_stopped(self, message: RunStopped) -> None:
         self._run_over()
+        if self._start_pending_rerun():
+            return
         if message.cancelled:
             self.verdict_line.set_verdict(
                 "cancelled", f"CANCELLED: the run was stopped. {self.key_for('run')} runs again."
@@ -207,6 +215,15 @@ class RunScreen(Screen[None]):
         self._run_over()
         self.show_result(message)
         self.after_run(message)
+        self._start_pending_rerun()
+
+    def _start_pending_rerun(self) -> bool:
+        """Start the run that F5 asked for while the previous one was still going."""
+        if not self.rerun_pending:
+            return False
+        self.rerun_pending = False
+        self.action_run()
+        return True
 
     def show_result(self, message: RunDone) -> None:
         report, verdict = message.report, message.verdict
