@@ -178,6 +178,28 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+def _output_lines(report: RunReport, limit: int = 4000) -> list[str]:
+    """What the code printed: per case and mode (first call; repeats only noted), else the whole output."""
+    pieces = [
+        (f"case {n + 1}, {mode.mode}", mode.output)
+        for n, case in enumerate(report.cases)
+        for mode in (case.eager, case.jit)
+        if mode.output.strip()
+    ]
+    if not pieces:
+        if not report.output.strip():
+            return []
+        pieces = [("", report.output)]
+    lines = ["", "output:"]
+    width = max(len(label) for label, _ in pieces)
+    for label, text in pieces:
+        if len(text) > limit:
+            text = text[:limit] + "\n[...]"
+        for k, line in enumerate(text.rstrip().splitlines()):
+            lines.append(f"  {(label if k == 0 else ''):<{width}} | {line}")
+    return lines
+
+
 def format_report(report: RunReport, verdict: Verdict, *, title: str = "", show_output: bool = True) -> str:
     """A plain-text report: the case table, the error beside its hints, the verdict."""
     out: list[str] = []
@@ -228,8 +250,7 @@ def format_report(report: RunReport, verdict: Verdict, *, title: str = "", show_
         for n, hint in enumerate(verdict.hints, 1):
             body = textwrap.fill(hint, 84, subsequent_indent="     ")
             out.append(f"  {n}. {body}")
-    if show_output and report.output.strip():
-        text = report.output if len(report.output) <= 4000 else report.output[:4000] + "\n[...]"
-        out += ["", "output:", textwrap.indent(text.rstrip(), "  | ")]
+    if show_output:
+        out += _output_lines(report)
     out += ["", verdict.summary]
     return "\n".join(out)
