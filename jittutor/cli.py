@@ -4,8 +4,12 @@ Exit codes: 0 success/passed, 1 failed (a check that did not pass, a run whose
 cases did not all run and agree, invalid lessons), 2 bad usage or input (unknown
 lesson, missing file, bad ``--args``, unknown device).
 
-This module never imports jax: work runs in a worker process. Heavy imports are
-done inside the commands so ``jittutor --version`` stays fast.
+This module holds the parser, ``main``, the plumbing every command shares and
+the student's commands; the workshop commands (``new``, ``progress``, ``serve``,
+``validate --contract``) live in :mod:`jittutor.cli_workshop`.
+
+It never imports jax: work runs in a worker process. Heavy imports are done
+inside the commands so ``jittutor --version`` stays fast.
 """
 
 from __future__ import annotations
@@ -52,19 +56,14 @@ def _lesson_dirs(args: argparse.Namespace) -> list[Path] | None:
     return [builtin_lessons_dir(), *[Path(d) for d in extra]]
 
 
-def _catalogue(args: argparse.Namespace) -> Catalogue:
+def catalogue_for(args: argparse.Namespace) -> Catalogue:
+    """The built-in lessons plus those in --lessons and JITTUTOR_LESSONS directories."""
     from jittutor.catalogue import load_catalogue
 
     return load_catalogue(_lesson_dirs(args))
 
 
-def _warn_broken(catalogue: Catalogue) -> None:
-    for broken in catalogue.broken:
-        first = broken.errors[0] if broken.errors else f"{broken.path}: broken"
-        print(f"warning: skipped broken lesson {first}", file=sys.stderr)
-
-
-def _launch(args: argparse.Namespace) -> WorkerLaunch:
+def launch_for(args: argparse.Namespace) -> WorkerLaunch:
     """The worker command and memory share: options, then environment, then settings.json."""
     from jittutor import locations
     from jittutor.launch import LaunchError, resolve_launch
@@ -77,12 +76,12 @@ def _launch(args: argparse.Namespace) -> WorkerLaunch:
 
 
 @contextlib.contextmanager
-def _pool(args: argparse.Namespace) -> Iterator[WorkerPool]:
+def worker_pool(args: argparse.Namespace) -> Iterator[WorkerPool]:
     """A one-shot worker pool that says so when its worker is slow to start (a queue)."""
     from jittutor.engine.supervisor import WorkerPool
     from jittutor.launch import StartNotice
 
-    launch = _launch(args)
+    launch = launch_for(args)
     notice = StartNotice()
     # One-shot commands need no standby: it would only double the start-up work.
     pool = WorkerPool(launch.command, standby=False, env=launch.env(), on_status=notice)
@@ -120,7 +119,8 @@ def _read_source(path: str) -> str:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def _print_json(data: Any) -> None:
+def print_json(data: Any) -> None:
+    """``data`` as indented JSON on stdout; values JSON lacks (paths, ...) as strings."""
     print(json.dumps(data, indent=2, default=str))
 
 
@@ -130,7 +130,7 @@ def _print_json(data: Any) -> None:
 def cmd_list(args: argparse.Namespace) -> int:
     from jittutor.state import State
 
-    catalogue = _catalogue(args)
+    catalogue = catalogue_for(args)
     state = State.load()
     for warning in state.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -139,7 +139,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         rows.append({"n": n, "id": lesson.id, "title": lesson.title, "status": state.status(lesson.id)})
     broken = [{"path": str(b.path), "errors": [str(e) for e in b.errors]} for b in catalogue.broken]
     if args.json:
-        _print_json({"lessons": rows, "broken": broken})
+        print_json({"lessons": rows, "broken": broken})
         return EXIT_OK
     marks = {"done": "[x]", "in-progress": "[~]", "not-started": "[ ]"}
     width = max((len(r["id"]) for r in rows), default=2)
@@ -159,7 +159,7 @@ def _get_lesson(catalogue: Catalogue, lesson_id: str):  # type: ignore[no-untype
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    catalogue = _catalogue(args)
+    catalogue = catalogue_for(args)
     lesson = _get_lesson(catalogue, args.lesson)
     print(f"# {lesson.title}  ({lesson.id})\n")
     print(lesson.explanation.rstrip())
@@ -182,7 +182,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from jittutor.reporting import format_report, report_json
     from jittutor.state import State
 
-    catalogue = _catalogue(args)
+    catalogue = catalogue_for(args)
     lesson = _get_lesson(catalogue, args.lesson)
     state = State.load()
     if args.starter:
@@ -195,14 +195,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         draft = state.load_draft(lesson.id)
         source, origin = (draft, "your saved draft") if draft is not None else (lesson.starter, "the starter")
     request = lesson_request(lesson, source, None, jaxpr=args.jaxpr)
-    with _pool(args) as pool:
+    with worker_pool(args) as pool:
         report = _run(args, pool, request)
     verdict = grade(lesson, report)
     if not (args.starter or args.solution):
         state.record_attempt(lesson.id, verdict.passed, report.device, report.jax_version)
-        _publish_progress(args)
+        from jittutor.cli_workshop import publish_progress
+
+        publish_progress(args)
     if args.json:
-        _print_json(report_json(report, verdict, lesson.id))
+        print_json(report_json(report, verdict, lesson.id))
     else:
         print(format_report(report, verdict, title=f"{lesson.title} ({lesson.id}): checking {origin}"))
         if report.jaxpr:
@@ -223,14 +225,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         except SyntaxError as exc:
             raise UsageError(f"--args {expr!r}: not a valid argument list ({exc.msg})") from None
     request = free_request(source, args.entry, args.args, None, filename=Path(args.file).name, jaxpr=args.jaxpr)
-    with _pool(args) as pool:
+    with worker_pool(args) as pool:
         report = _run(args, pool, request)
     checks: dict[str, Any] = {}
     if args.max_compiles is not None:
         checks["max_compiles"] = args.max_compiles
     verdict = assess(report, **checks)
     if args.json:
-        _print_json(report_json(report, verdict))
+        print_json(report_json(report, verdict))
     else:
         print(format_report(report, verdict, title=f"{args.file}: {args.entry}"))
         if report.jaxpr:
@@ -249,7 +251,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         text = _read_source(args.file)
     result = explain_text(text)
     if args.json:
-        _print_json(
+        print_json(
             {
                 "kind": result.kind,
                 "type": result.type,
@@ -281,10 +283,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
-    with _pool(args) as pool:
+    with worker_pool(args) as pool:
         info = pool.info()
     if args.json:
-        _print_json(
+        print_json(
             {
                 "jax_version": info.jax_version,
                 "default": info.default_device,
@@ -320,135 +322,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print("all lessons valid")
     if not args.contract:
         return EXIT_OK
-    return _check_contracts(args, paths)
+    from jittutor.cli_workshop import check_contracts
 
-
-def _check_contracts(args: argparse.Namespace, paths: list[Path]) -> int:
-    """Run every lesson's starter and solution through a worker: one line per lesson."""
-    from jittutor.catalogue import load_catalogue
-    from jittutor.contract import check_contract
-    from jittutor.lesson import load_lesson
-
-    lessons = []
-    for p in paths:
-        lessons += load_catalogue([p]).lessons if p.is_dir() else [load_lesson(p)]
-    failed = 0
-    with _pool(args) as pool:
-        device = None
-        if args.device:
-            from jittutor.engine.devices import DeviceNotFound, resolve_device
-
-            info = pool.info()
-            try:
-                device = resolve_device(args.device, info.devices, info.default_device).name
-            except DeviceNotFound as exc:
-                raise UsageError(f"--device: {exc}") from None
-        for lesson in lessons:
-            result = check_contract(lesson, pool, device, timeout=args.timeout)
-            failed += not result.ok
-            print(result.line(), flush=True)
-    if failed:
-        print(f"{failed} of {len(lessons)} lesson(s) break the contract", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"all {len(lessons)} lesson(s) keep the contract")
-    return EXIT_OK
-
-
-def cmd_new(args: argparse.Namespace) -> int:
-    from jittutor.scaffold import ScaffoldError, new_lesson
-
-    try:
-        path = new_lesson(args.lesson_id, Path(args.dir), title=args.title, order=args.order)
-    except ScaffoldError as exc:
-        raise UsageError(str(exc)) from None
-    print(f"wrote {path}")
-    print(f"next: edit it, then run: jittutor validate {args.dir} --contract")
-    print(f"      try it as a student: jittutor --lessons {args.dir} --lesson {args.lesson_id}")
-    return EXIT_OK
-
-
-def _progress_dir(args: argparse.Namespace) -> Path | None:
-    from jittutor.progress_export import PROGRESS_DIR_ENV
-
-    value = getattr(args, "progress_dir", None) or os.environ.get(PROGRESS_DIR_ENV)
-    return Path(value).expanduser() if value else None
-
-
-def cmd_progress(args: argparse.Namespace) -> int:
-    from jittutor import progress_export as px
-
-    if args.collect is not None:
-        directory = Path(args.collect)
-        if not directory.is_dir():
-            raise UsageError(f"--collect {directory}: not a directory")
-        collection = px.collect(directory)
-        for problem in collection.problems:
-            print(f"warning: {problem}", file=sys.stderr)
-        if args.csv:
-            sys.stdout.write(px.to_csv(collection.rows()))
-        elif args.json:
-            _print_json({"students": collection.students, "problems": collection.problems})
-        else:
-            print(px.format_collection(collection))
-        return EXIT_OK
-    from jittutor.state import State
-
-    state = State.load()
-    for warning in state.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    data = px.export_progress(state, _catalogue(args))
-    target = _progress_dir(args)
-    if target is not None:
-        try:
-            path = px.write_export(target, data)
-        except OSError as exc:
-            raise UsageError(f"--progress-dir {target}: cannot write ({exc.strerror or exc})") from None
-        print(f"wrote {path}", file=sys.stderr)
-    if args.csv:
-        sys.stdout.write(px.to_csv(px.rows(data)))
-    elif args.json:
-        _print_json(data)
-    elif target is None:
-        print(px.format_export(data))
-    return EXIT_OK
-
-
-def _publish_progress(args: argparse.Namespace) -> None:
-    """After a check: refresh the shared progress file when a progress directory is set."""
-    target = _progress_dir(args)
-    if target is None:
-        return
-    from jittutor import progress_export as px
-    from jittutor.state import State
-
-    try:
-        px.publish(State.load(), _catalogue(args), target)
-    except OSError as exc:
-        print(f"warning: could not update the progress file in {target} ({exc.strerror or exc})", file=sys.stderr)
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    from jittutor.serve import ServeError, exposure_warning, serve
-
-    launch = _launch(args)  # validate the options here, not in every browser tab
-    app_args: list[str] = []
-    for d in getattr(args, "lessons", None) or []:
-        app_args += ["--lessons", str(Path(d).resolve())]
-    if args.worker_cmd:
-        app_args += ["--worker-cmd", args.worker_cmd]
-    if launch.mem_fraction is not None:
-        app_args += ["--mem-fraction", f"{launch.mem_fraction:g}"]
-    if args.device:
-        app_args += ["--device", args.device]
-    if args.lesson:
-        app_args += ["--lesson", args.lesson]
-    warning = exposure_warning(args.host, args.port)
-    if warning:
-        print(warning, file=sys.stderr)
-    try:
-        return serve(app_args, host=args.host, port=args.port, public_url=args.public_url)
-    except ServeError as exc:
-        raise UsageError(str(exc)) from None
+    return check_contracts(args, paths)
 
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -459,7 +335,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from jittutor.launch import MEM_FRACTION_ENV, format_fraction
 
-    launch = _launch(args)
+    launch = launch_for(args)
     if launch.mem_fraction is not None:
         # The app's pool starts its workers with this process's environment.
         os.environ[MEM_FRACTION_ENV] = format_fraction(launch.mem_fraction)
@@ -499,6 +375,8 @@ _SHARED_DEFAULTS = {"lessons": None, "worker_cmd": None, "mem_fraction": None}
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from jittutor import cli_workshop as workshop  # imported here: it imports this module's plumbing
+
     # SUPPRESS: a sub-command must not reset what was given before it (jittutor --lessons D list).
     # No set_defaults for these on any parser: parents share their action objects, so a default
     # set on one parser would be set on all of them. main() fills in the missing ones.
@@ -583,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", default=".", metavar="DIR", help="the lesson pack directory (default: here; created if missing)")
     p.add_argument("--title", metavar="TEXT", help="the lesson's title")
     p.add_argument("--order", type=int, default=1000, metavar="N", help="position in the list (built-in lessons use 10, 20, ...)")
-    p.set_defaults(func=cmd_new)
+    p.set_defaults(func=workshop.cmd_new)
 
     p = sub.add_parser("progress", parents=[lesson_opts], help="export your progress, or collect a room's exports")
     fmt = p.add_mutually_exclusive_group()
@@ -595,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
         "then every `check` refreshes it)",
     )
     p.add_argument("--collect", metavar="DIR", help="merge every student's export in DIR into one table")
-    p.set_defaults(func=cmd_progress)
+    p.set_defaults(func=workshop.cmd_progress)
 
     p = sub.add_parser("serve", parents=[common], help="serve the tutor to a web browser (textual-serve)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
@@ -603,7 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--public-url", metavar="URL", help="the URL browsers use to reach this server, if not http://HOST:PORT")
     p.add_argument("--lesson", metavar="ID", help="open this lesson first")
     p.add_argument("--device", metavar="D", help="device to start the app on")
-    p.set_defaults(func=cmd_serve)
+    p.set_defaults(func=workshop.cmd_serve)
     return parser
 
 

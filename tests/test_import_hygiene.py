@@ -16,7 +16,9 @@ JAX_ALLOWED = {"engine/runner.py", "worker.py"}
 CORE_MODULES = [
     "jittutor",
     "jittutor.cli",
+    "jittutor.cli_workshop",
     "jittutor.lesson",
+    "jittutor.lesson_yaml",
     "jittutor.catalogue",
     "jittutor.diagnosis",
     "jittutor.grading",

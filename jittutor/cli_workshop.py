@@ -1,0 +1,146 @@
+"""The workshop commands of ``jittutor``: for authors and instructors rather than students.
+
+``new`` (a lesson skeleton), ``validate --contract`` (every starter fails, every
+solution passes), ``progress`` (export, publish, collect a room's progress) and
+``serve`` (the tutor in a browser). :mod:`jittutor.cli` builds the parser and
+owns the shared plumbing; this module imports from it, never the other way round
+at import time. Like the rest of the front, it never imports jax, and its heavy
+imports are done inside the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from jittutor.cli import EXIT_FAILED, EXIT_OK, UsageError, catalogue_for, launch_for, print_json, worker_pool
+
+
+def check_contracts(args: argparse.Namespace, paths: list[Path]) -> int:
+    """Run every lesson's starter and solution through a worker: one line per lesson."""
+    from jittutor.catalogue import load_catalogue
+    from jittutor.contract import check_contract
+    from jittutor.lesson import load_lesson
+
+    lessons = []
+    for p in paths:
+        lessons += load_catalogue([p]).lessons if p.is_dir() else [load_lesson(p)]
+    failed = 0
+    with worker_pool(args) as pool:
+        device = None
+        if args.device:
+            from jittutor.engine.devices import DeviceNotFound, resolve_device
+
+            info = pool.info()
+            try:
+                device = resolve_device(args.device, info.devices, info.default_device).name
+            except DeviceNotFound as exc:
+                raise UsageError(f"--device: {exc}") from None
+        for lesson in lessons:
+            result = check_contract(lesson, pool, device, timeout=args.timeout)
+            failed += not result.ok
+            print(result.line(), flush=True)
+    if failed:
+        print(f"{failed} of {len(lessons)} lesson(s) break the contract", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"all {len(lessons)} lesson(s) keep the contract")
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from jittutor.scaffold import ScaffoldError, new_lesson
+
+    try:
+        path = new_lesson(args.lesson_id, Path(args.dir), title=args.title, order=args.order)
+    except ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {path}")
+    print(f"next: edit it, then run: jittutor validate {args.dir} --contract")
+    print(f"      try it as a student: jittutor --lessons {args.dir} --lesson {args.lesson_id}")
+    return EXIT_OK
+
+
+def _progress_dir(args: argparse.Namespace) -> Path | None:
+    from jittutor.progress_export import PROGRESS_DIR_ENV
+
+    value = getattr(args, "progress_dir", None) or os.environ.get(PROGRESS_DIR_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    from jittutor import progress_export as px
+
+    if args.collect is not None:
+        directory = Path(args.collect)
+        if not directory.is_dir():
+            raise UsageError(f"--collect {directory}: not a directory")
+        collection = px.collect(directory)
+        for problem in collection.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        if args.csv:
+            sys.stdout.write(px.to_csv(collection.rows()))
+        elif args.json:
+            print_json({"students": collection.students, "problems": collection.problems})
+        else:
+            print(px.format_collection(collection))
+        return EXIT_OK
+    from jittutor.state import State
+
+    state = State.load()
+    for warning in state.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    data = px.export_progress(state, catalogue_for(args))
+    target = _progress_dir(args)
+    if target is not None:
+        try:
+            path = px.write_export(target, data)
+        except OSError as exc:
+            raise UsageError(f"--progress-dir {target}: cannot write ({exc.strerror or exc})") from None
+        print(f"wrote {path}", file=sys.stderr)
+    if args.csv:
+        sys.stdout.write(px.to_csv(px.rows(data)))
+    elif args.json:
+        print_json(data)
+    elif target is None:
+        print(px.format_export(data))
+    return EXIT_OK
+
+
+def publish_progress(args: argparse.Namespace) -> None:
+    """After a check: refresh the shared progress file when a progress directory is set."""
+    target = _progress_dir(args)
+    if target is None:
+        return
+    from jittutor import progress_export as px
+    from jittutor.state import State
+
+    try:
+        px.publish(State.load(), catalogue_for(args), target)
+    except OSError as exc:
+        print(f"warning: could not update the progress file in {target} ({exc.strerror or exc})", file=sys.stderr)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from jittutor.serve import ServeError, exposure_warning, serve
+
+    launch = launch_for(args)  # validate the options here, not in every browser tab
+    app_args: list[str] = []
+    for d in getattr(args, "lessons", None) or []:
+        app_args += ["--lessons", str(Path(d).resolve())]
+    if args.worker_cmd:
+        app_args += ["--worker-cmd", args.worker_cmd]
+    if launch.mem_fraction is not None:
+        app_args += ["--mem-fraction", f"{launch.mem_fraction:g}"]
+    if args.device:
+        app_args += ["--device", args.device]
+    if args.lesson:
+        app_args += ["--lesson", args.lesson]
+    warning = exposure_warning(args.host, args.port)
+    if warning:
+        print(warning, file=sys.stderr)
+    try:
+        return serve(app_args, host=args.host, port=args.port, public_url=args.public_url)
+    except ServeError as exc:
+        raise UsageError(str(exc)) from None
