@@ -62,6 +62,7 @@ class JitTutorApp(App[None]):
         pool: Any | None = None,
         run_timeout: float = RUN_TIMEOUT,
         blink: bool = True,
+        ask_predictions: bool = True,
         install_signal_handlers: bool = False,
     ) -> None:
         super().__init__()
@@ -72,6 +73,7 @@ class JitTutorApp(App[None]):
         self.pool: Any = pool if pool is not None else WorkerPool(worker_cmd or os.environ.get(WORKER_CMD_ENV) or None)
         self.run_timeout = run_timeout
         self.blink = blink
+        self.ask_predictions = ask_predictions  # a lesson's predict question before its first run
         self.install_signal_handlers = install_signal_handlers
         saved = self.state.settings().get("device")
         self.device_spec: str | None = device or (saved if isinstance(saved, str) else None)

@@ -26,6 +26,7 @@ from jittutor.grading import Verdict
 
 HERE = Path(__file__).resolve().parent
 #: Pinned copies of two lessons, so snapshots do not change when the shipped lessons are edited.
+#: static-args has no predict question here (F5 runs at once); jit-basics keeps its question.
 PINNED_LESSONS = HERE / "lessons"
 
 TRACER_BOOL_MESSAGE = (

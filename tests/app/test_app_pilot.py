@@ -25,6 +25,8 @@ SIZE = (120, 40)
 
 
 def make_app(pool: WorkerPool, lesson_id: str | None = "static-args", **kwargs: object) -> JitTutorApp:
+    # The shipped static-args asks a predict question before its first run; test_app_screens covers that.
+    kwargs.setdefault("ask_predictions", False)
     return JitTutorApp(lesson_id, pool=pool, state=State.load(), blink=False, run_timeout=30.0, **kwargs)
 
 

@@ -12,6 +12,7 @@ from app_support import PINNED_LESSONS, FakePool, canned_grade, run_async, settl
 from support import REPO
 from textual.binding import Binding
 from textual.pilot import Pilot
+from textual.widgets import OptionList, Static
 
 from jittutor.app import keys
 from jittutor.app.app import JitTutorApp
@@ -21,6 +22,7 @@ from jittutor.app.screens.help import HelpScreen
 from jittutor.app.screens.lesson_picker import LessonPickerScreen
 from jittutor.app.screens.main import MainScreen
 from jittutor.app.screens.playground import PlaygroundScreen
+from jittutor.app.screens.predict import PredictScreen
 from jittutor.app.widgets.hints_panel import HintsPanel
 from jittutor.app.widgets.lesson_list import LessonList
 from jittutor.app.widgets.status_line import StatusLine
@@ -265,3 +267,119 @@ async def test_editor_auto_indents_dedents_and_undoes() -> None:
         assert editor.text == "def f(x):\n    if x:\n        pass\n    y"
         await pilot.press("ctrl+z")
         assert editor.text != "def f(x):\n    if x:\n        pass\n    y"
+
+
+# -- predict questions (the pinned jit-basics asks one; the pinned static-args does not) ---------
+
+
+async def ask(pilot: Pilot[Any], screen: MainScreen) -> PredictScreen:
+    """Press the run key on a lesson with a question: the question comes first, nothing runs yet."""
+    requests = len(pilot.app.pool.requests)
+    await pilot.press("f5")
+    await pilot.pause()
+    question = pilot.app.screen
+    assert isinstance(question, PredictScreen)
+    assert len(pilot.app.pool.requests) == requests and not screen.running
+    return question
+
+
+async def answer(pilot: Pilot[Any], screen: MainScreen, *keys: str) -> None:
+    """Answer (or skip) the question with ``keys``, then wait for the run that follows."""
+    before = screen.runs_finished
+    await pilot.press(*keys)
+    await wait_for(pilot, lambda: screen.runs_finished > before, "the run after the question", timeout=10)
+    await settle(pilot)
+    assert pilot.app.screen is screen
+
+
+def prediction_notes(app: JitTutorApp) -> list[Any]:
+    return [n for n in app._notifications if n.title.startswith("Prediction")]
+
+
+@run_async
+async def test_predict_question_right_answer_is_scored_saved_and_not_asked_again() -> None:
+    app = make_app("jit-basics")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        question = await ask(pilot, screen)
+        predict = app.catalogue.get("jit-basics").predict
+        assert predict is not None
+        assert "How many times is it traced and compiled?" in str(
+            question.query_one("#predict-question", Static).render()
+        )
+        options = question.query_one(OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert prompts == ["1. 0", "2. 1", "3. 3"]
+        await pilot.press("2")
+        assert options.highlighted == 1 and app.screen is question, "a digit picks, Enter confirms"
+        await answer(pilot, screen, "enter")
+        assert len(app.pool.requests) == 1
+        assert screen.verdict_line.message.startswith("NOT YET")
+        [note] = prediction_notes(app)
+        assert note.title == "Prediction: RIGHT" and note.severity == "information"
+        assert "You predicted 2. 1: right." in note.message
+        assert predict.explanation.strip() in note.message
+        assert State.load().settings()["predictions"] == {"jit-basics": {"choice": 1, "correct": True}}
+
+        await pilot.press("f5")  # the second run: no question
+        await pilot.pause()
+        assert app.screen is screen
+        await wait_for(pilot, lambda: len(app.pool.requests) == 2, "the second run", timeout=10)
+        await settle(pilot)
+        assert len(prediction_notes(app)) == 1, "revealed once"
+
+    again = make_app("jit-basics")  # a new session: answered before, so not asked again
+    async with again.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await run(pilot, screen)
+        assert again.screen is screen and len(again.pool.requests) == 1
+        assert not prediction_notes(again)
+
+
+@run_async
+async def test_predict_wrong_answer_shows_the_right_one() -> None:
+    app = make_app("jit-basics")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        question = await ask(pilot, screen)
+        await pilot.press("enter")  # nothing picked yet: Enter says what to do, and stays
+        await pilot.pause()
+        assert app.screen is question and not app.pool.requests
+        assert "Pick a choice first" in str(question.query_one("#predict-help", Static).render())
+        await pilot.press("9")  # no ninth choice: nothing picked
+        assert question.choice is None
+        await pilot.press("3")
+        await answer(pilot, screen, "enter")
+        [note] = prediction_notes(app)
+        assert note.title == "Prediction: NOT QUITE" and note.severity == "warning"
+        assert "You predicted 3. 3; the answer is 2. 1." in note.message
+        assert State.load().settings()["predictions"] == {"jit-basics": {"choice": 2, "correct": False}}
+
+
+@run_async
+async def test_escape_skips_the_question_and_runs() -> None:
+    app = make_app("jit-basics")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await ask(pilot, screen)
+        await answer(pilot, screen, "escape")
+        assert len(app.pool.requests) == 1 and not prediction_notes(app)
+        assert "predictions" not in State.load().settings()
+        await run(pilot, screen)  # asked once a session: the next run goes straight ahead
+        assert app.screen is screen and len(app.pool.requests) == 2
+
+    again = make_app("jit-basics")  # skipped, not answered: a new session asks again
+    async with again.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        await ask(pilot, screen)
+        await answer(pilot, screen, "escape")
+
+
+@run_async
+async def test_lessons_without_a_question_run_at_once() -> None:
+    app = make_app("static-args")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        assert screen.lesson is not None and screen.lesson.predict is None
+        await run(pilot, screen)
+        assert app.screen is screen and len(app.pool.requests) == 1

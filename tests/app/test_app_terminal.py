@@ -86,6 +86,9 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 def test_error_and_static_argnums_hint_in_a_real_terminal(terminal: Terminal) -> None:
     terminal.wait_for(lambda s: "worker ready" in s, "the worker to be ready")
     terminal.keys("F5")
+    # The shipped lesson asks its predict question before the first run: Escape skips it and runs.
+    terminal.wait_for(lambda s: "Predict first" in s, "the predict question after F5", timeout=30)
+    terminal.keys("Escape")
     # The lesson text names the error too: wait for the verdict line, then read the error panel.
     screen = terminal.wait_for(lambda s: "NOT YET" in s, "the verdict after F5", timeout=60)
     assert "TracerBoolConversionError" in screen and "at line 7" in screen

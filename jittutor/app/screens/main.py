@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -13,6 +16,7 @@ from jittutor.app import keys
 from jittutor.app.messages import RunDone
 from jittutor.app.screens.confirm import ConfirmScreen
 from jittutor.app.screens.lesson_picker import LessonPickerScreen
+from jittutor.app.screens.predict import PredictScreen, prediction_note
 from jittutor.app.screens.run_screen import RunScreen
 from jittutor.app.widgets.code_editor import CodeEditor
 from jittutor.app.widgets.error_panel import ErrorPanel
@@ -31,6 +35,8 @@ from jittutor.progress_export import publish as publish_progress
 
 #: Seconds after the last keystroke before the draft is written.
 AUTOSAVE_DELAY = 1.0
+#: The setting that holds the answers to lessons' predict questions: {lesson id: {"choice": i, "correct": b}}.
+PREDICTIONS_SETTING = "predictions"
 
 
 class MainScreen(RunScreen):
@@ -63,6 +69,8 @@ class MainScreen(RunScreen):
         self._saved_text = ""  # what the draft file (or the starter) holds
         self._save_timer: Timer | None = None
         self._run_lesson: Lesson | None = None  # the lesson the run in progress checks
+        self._predict_asked: set[str] = set()  # lessons whose question was asked in this session
+        self._prediction: tuple[str, int] | None = None  # (lesson id, choice) to reveal after its run
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -302,7 +310,12 @@ class MainScreen(RunScreen):
         return lesson_request(self.lesson, self.editor.text, self.tutor.device, jaxpr=self.show_jaxpr)
 
     def action_run(self) -> None:
-        self._run_lesson = self.lesson
+        lesson = self.lesson
+        if lesson is not None and lesson.predict is not None and self._should_ask(lesson):
+            self._predict_asked.add(lesson.id)
+            self.app.push_screen(PredictScreen(lesson.predict), partial(self._predicted, lesson))
+            return
+        self._run_lesson = lesson
         super().action_run()
 
     def judge(self, report: RunReport) -> Verdict:
@@ -332,6 +345,48 @@ class MainScreen(RunScreen):
             then = f"{self.key_for('next_lesson')}: next lesson." if nxt else "That was the last lesson."
             self.verdict_line.set_verdict("passed", f"{self.verdict_line.message.rstrip('.')}. {then}")
             self.refresh_hints()
+        self._reveal_prediction(lesson)
+
+    # -- predict questions -----------------------------------------------------------
+
+    def saved_predictions(self) -> dict[str, Any]:
+        saved = self.tutor.state.settings().get(PREDICTIONS_SETTING)
+        return saved if isinstance(saved, dict) else {}
+
+    def _should_ask(self, lesson: Lesson) -> bool:
+        """Ask before the lesson's first run in this session, unless answered before (or a run is going)."""
+        return (
+            self.tutor.ask_predictions
+            and not self.running
+            and not self.tutor.run_busy
+            and lesson.id not in self._predict_asked
+            and lesson.id not in self.saved_predictions()
+        )
+
+    def _predicted(self, lesson: Lesson, choice: int | None) -> None:
+        """The question was answered (``choice``) or skipped (None): remember the answer, then run."""
+        if choice is not None and lesson.predict is not None:
+            self._prediction = (lesson.id, choice)
+            answers = {
+                **self.saved_predictions(),
+                lesson.id: {"choice": choice, "correct": choice == lesson.predict.answer},
+            }
+            try:
+                self.tutor.state.save_setting(PREDICTIONS_SETTING, answers)
+            except OSError as exc:
+                self.notify(f"Could not save your prediction: {exc}", severity="warning", markup=False)
+        if self.lesson is lesson:
+            self.action_run()
+
+    def _reveal_prediction(self, lesson: Lesson) -> None:
+        """After the run: say whether the prediction made before it was right, and why."""
+        if self._prediction is None or self._prediction[0] != lesson.id or lesson.predict is None:
+            return
+        choice = self._prediction[1]
+        self._prediction = None
+        title, text = prediction_note(lesson.predict, choice)
+        right = choice == lesson.predict.answer
+        self.notify(text, title=title, severity="information" if right else "warning", markup=False, timeout=20)
 
     def idle_hints(self) -> list[str]:
         return list(self.lesson.hints) if self.lesson is not None else []
