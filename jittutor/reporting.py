@@ -67,6 +67,24 @@ def format_seconds(seconds: float | None) -> str:
     return f"{seconds:.2f} s"
 
 
+def format_bytes(count: int) -> str:
+    """``1536`` -> ``1.5 KB``; powers of 1024, as GPU tools show memory."""
+    value = float(count)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def memory_text(in_use: int | None, limit: int | None) -> str:
+    """``mem 1.5 GB / 80.0 GB`` for a device, or ``""`` where jax does not report memory."""
+    if in_use is None:
+        return ""
+    text = f"mem {format_bytes(in_use)}"
+    return f"{text} / {format_bytes(limit)}" if limit else text
+
+
 def speedup(case: CaseReport) -> float | None:
     """Eager steady time over jit steady time, when both ran."""
     e, j = case.eager.seconds, case.jit.seconds

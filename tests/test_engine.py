@@ -172,3 +172,9 @@ def test_start_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyPatc
     assert WorkerPool(standby=False).start_timeout == 900
     monkeypatch.setenv("JITTUTOR_START_TIMEOUT", "soon")
     assert WorkerPool(standby=False).start_timeout == DEFAULT_START_TIMEOUT
+
+
+def test_device_memory_is_reported_where_jax_can_tell(pool: WorkerPool) -> None:
+    report = run(pool, "def f(x):\n    return x\n")
+    # The CPU backend keeps no memory statistics; a GPU reports bytes in use and the limit.
+    assert report.memory_in_use is None and report.memory_limit is None

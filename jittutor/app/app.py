@@ -34,6 +34,7 @@ from jittutor.catalogue import Catalogue, load_catalogue
 from jittutor.engine.devices import DeviceNotFound, resolve_device
 from jittutor.engine.protocol import DeviceInfo
 from jittutor.engine.supervisor import EngineError, WorkerPool
+from jittutor.reporting import memory_text
 from jittutor.state import State
 
 #: Seconds a run may take before the pool stops it (compiling included).
@@ -50,6 +51,8 @@ class JitTutorApp(App[None]):
     worker_status: reactive[str] = reactive("stopped")
     jax_version: reactive[str] = reactive("")
     device: reactive[str | None] = reactive(None)
+    device_memory: reactive[str] = reactive("")
+    """Memory in use on the current device (``mem 1.2 GB / 80.0 GB``), where jax reports it."""
 
     def __init__(
         self,
@@ -128,6 +131,7 @@ class JitTutorApp(App[None]):
         except DeviceNotFound as exc:
             self.notify(str(exc), title="Device not available", severity="warning", markup=False, timeout=15)
             self.device = resolve_device(None, self.devices, info.default_device).name
+        self._memory_of(self.device)
 
     @on(WorkerStartFailed)
     def _worker_failed(self, message: WorkerStartFailed) -> None:
@@ -141,9 +145,18 @@ class JitTutorApp(App[None]):
             self.worker_status = "failed"
             self.notify(str(event.worker.error), title="The JAX worker did not start", severity="error", markup=False)
 
+    def note_memory(self, in_use: int | None, limit: int | None) -> None:
+        """Show the current device's memory in the status line (GPUs; CPUs report none)."""
+        self.device_memory = memory_text(in_use, limit)
+
+    def _memory_of(self, name: str | None) -> None:
+        info = next((d for d in self.devices if d.name == name), None)
+        self.note_memory(info.memory_in_use if info else None, info.memory_limit if info else None)
+
     def set_device(self, name: str) -> None:
         """Send the next runs to ``name`` and remember the choice."""
         self.device = self.device_spec = name
+        self._memory_of(name)
         try:
             self.state.save_setting("device", name)
         except OSError as exc:

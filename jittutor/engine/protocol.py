@@ -171,6 +171,8 @@ class RunReport:
     output_bytes: int = 0  # how much was printed in all, before the cap
     jaxpr: str | None = None
     jaxpr_error: str | None = None
+    memory_in_use: int | None = None  # bytes on the run's device after the run, where jax can tell (GPUs)
+    memory_limit: int | None = None
     interrupted: bool = False  # stopped by a cancel (deadline or user); error says where
     entry_jitted: bool | None = None  # the student's entry was already a jax.jit function
     seconds: float = 0.0  # wall time of the run inside the worker

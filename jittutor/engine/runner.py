@@ -337,6 +337,7 @@ class Runner:
         finally:
             # The next run (maybe another lesson) must not inherit this one's settings.
             self.restored = snapshot.restore()
+            report.memory_in_use, report.memory_limit = _memory_stats(device)
             report.output = self._collect_output(report)
             report.seconds = time.perf_counter() - t_start
         return report
@@ -510,6 +511,15 @@ class Runner:
             durations = [d for p, d in first if p == phase]
             if durations:
                 setattr(mode, attr, math.fsum(durations))
+
+
+def _memory_stats(device: Any) -> tuple[int | None, int | None]:
+    """Bytes in use and the limit on ``device``; (None, None) where jax cannot tell (CPU)."""
+    try:
+        stats = device.memory_stats() or {}
+    except Exception:  # noqa: BLE001 - not every backend implements it
+        return None, None
+    return stats.get("bytes_in_use"), stats.get("bytes_limit")
 
 
 def _on_device(value: Any, device: Any) -> Any:

@@ -70,6 +70,25 @@ async def test_status_line_shows_device_worker_and_version() -> None:
 
 
 @run_async
+async def test_status_line_shows_device_memory_where_jax_reports_it() -> None:
+    class GpuLikePool(FakePool):
+        def run(self, request, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+            report = super().run(request, timeout)
+            report.memory_in_use, report.memory_limit = 3 * 2**29, 80 * 2**30
+            return report
+
+    app = make_app()
+    app.pool = GpuLikePool()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        assert "mem " not in str(screen.query_one(StatusLine).render())  # CPUs report no memory
+        await pilot.press("f5")
+        await settle(pilot)
+        text = str(screen.query_one(StatusLine).render())
+        assert "device cpu:0 (mem 1.5 GB / 80.0 GB)" in text
+
+
+@run_async
 async def test_help_lists_every_key_of_the_screen() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -213,6 +213,8 @@ class RunScreen(Screen[None]):
     @on(RunDone)
     def _run_done(self, message: RunDone) -> None:
         self._run_over()
+        if message.report.device == self.tutor.device:
+            self.tutor.note_memory(message.report.memory_in_use, message.report.memory_limit)
         self.show_result(message)
         self.after_run(message)
         self._start_pending_rerun()

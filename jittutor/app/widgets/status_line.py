@@ -39,7 +39,7 @@ class StatusLine(Static):
     """What the screen is showing (the lesson, the playground); set by the screen."""
 
     def on_mount(self) -> None:
-        for name in ("worker_status", "jax_version", "device"):
+        for name in ("worker_status", "jax_version", "device", "device_memory"):
             self.watch(self.app, name, self._app_changed, init=False)
         self._redraw()
 
@@ -54,8 +54,10 @@ class StatusLine(Static):
         status = str(getattr(app, "worker_status", "stopped"))
         device = getattr(app, "device", None) or "default"
         version = getattr(app, "jax_version", "")
+        memory = str(getattr(app, "device_memory", "") or "")
         parts: list[Content | str] = [
             Content.styled(f"device {device}", "bold"),
+            *([f" ({memory})"] if memory else []),
             " | ",
             STATUS_WORDS.get(status, f"worker {status}"),
         ]
