@@ -20,7 +20,6 @@ from jittutor.app.screens.predict import PredictScreen, prediction_note
 from jittutor.app.screens.run_screen import RunScreen
 from jittutor.app.widgets.code_editor import CodeEditor
 from jittutor.app.widgets.error_panel import ErrorPanel
-from jittutor.app.widgets.hints_panel import HintsPanel
 from jittutor.app.widgets.lesson_list import LessonList
 from jittutor.app.widgets.lesson_pane import LessonPane
 from jittutor.app.widgets.results_table import ResultsTable
@@ -82,16 +81,7 @@ class MainScreen(RunScreen):
                 with TabbedContent(id="tabs", initial="tab-lesson"):
                     with TabPane("Lesson", id="tab-lesson"):
                         yield LessonPane(id="lesson-pane")
-                    with TabPane("Feedback", id="tab-feedback"):
-                        with Horizontal(id="feedback"):
-                            yield ErrorPanel(id="error-panel")
-                            yield HintsPanel(id="hints-panel")
-                    with TabPane("Results", id="tab-results"):
-                        yield ResultsTable(id="results")
-                    with TabPane("Output", id="tab-output"):
-                        yield TextView("(nothing run yet)", id="output")
-                    with TabPane("Jaxpr", id="tab-jaxpr"):
-                        yield TextView(id="jaxpr")
+                    yield from self.compose_result_panes()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -5,16 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, TextArea
+from textual.widgets import Footer, Input, Static, TabbedContent, TextArea
 
 from jittutor.app import keys
 from jittutor.app.screens.run_screen import RunScreen
 from jittutor.app.widgets.code_editor import CodeEditor
-from jittutor.app.widgets.error_panel import ErrorPanel
-from jittutor.app.widgets.hints_panel import HintsPanel
-from jittutor.app.widgets.results_table import ResultsTable
 from jittutor.app.widgets.status_line import StatusLine
-from jittutor.app.widgets.text_view import TextView
 from jittutor.app.widgets.verdict_line import VerdictLine
 from jittutor.engine.protocol import RunReport, RunRequest
 from jittutor.grading import Verdict, assess, free_request
@@ -58,16 +54,7 @@ class PlaygroundScreen(RunScreen):
                 yield args
         yield VerdictLine(id="verdict")
         with TabbedContent(id="tabs", initial="tab-feedback"):
-            with TabPane("Feedback", id="tab-feedback"):
-                with Horizontal(id="feedback"):
-                    yield ErrorPanel(id="error-panel")
-                    yield HintsPanel(id="hints-panel")
-            with TabPane("Results", id="tab-results"):
-                yield ResultsTable(id="results")
-            with TabPane("Output", id="tab-output"):
-                yield TextView("(nothing run yet)", id="output")
-            with TabPane("Jaxpr", id="tab-jaxpr"):
-                yield TextView(id="jaxpr")
+            yield from self.compose_result_panes()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import TabbedContent
+from textual.widgets import TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from jittutor.app.display import main_error, solution_diff
@@ -111,6 +113,19 @@ class RunScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.tabs.hide_tab("tab-jaxpr")
+
+    def compose_result_panes(self) -> ComposeResult:
+        """The tabs every run screen shows under its editor: feedback, results, output, jaxpr."""
+        with TabPane("Feedback", id="tab-feedback"):
+            with Horizontal(id="feedback"):
+                yield ErrorPanel(id="error-panel")
+                yield HintsPanel(id="hints-panel")
+        with TabPane("Results", id="tab-results"):
+            yield ResultsTable(id="results")
+        with TabPane("Output", id="tab-output"):
+            yield TextView("(nothing run yet)", id="output")
+        with TabPane("Jaxpr", id="tab-jaxpr"):
+            yield TextView(id="jaxpr")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":
