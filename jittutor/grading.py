@@ -42,6 +42,7 @@ def lesson_request(lesson: Lesson, source: str, device: str | None, *, jaxpr: bo
         filename=f"{lesson.id}.py",
         setup=lesson.setup,
         jaxpr=jaxpr,
+        wrap_entry=lesson.checks.wrap_entry,
     )
 
 

@@ -62,7 +62,7 @@ REQUIRED_FIELDS = frozenset(
     "id title order docs explanation entry starter solution starter_fails_with cases hints".split()
 )
 CASE_FIELDS = ("args", "expect", "rtol", "atol")
-CHECK_FIELDS = ("max_compiles", "require_jit", "forbid_tracer_print")
+CHECK_FIELDS = ("max_compiles", "require_jit", "forbid_tracer_print", "wrap_entry")
 PREDICT_FIELDS = ("question", "choices", "answer", "explanation")
 
 
@@ -76,6 +76,9 @@ class Checks:
     max_compiles: int | None = None  # more compilations than this fails ("recompiles")
     require_jit: bool = False  # the entry must itself be a jax.jit function ("not-jitted")
     forbid_tracer_print: bool = False  # printing a tracer inside jit fails ("print-in-jit")
+    # False: the jit column calls the entry as written instead of jax.jit(entry), for lessons
+    # whose entry does its own jitting (and so can re-jit on every call).
+    wrap_entry: bool = True
 
 
 @dataclass
@@ -419,6 +422,8 @@ def _validate_checks(p: _Parse, value: Any) -> Any:
         checks.require_jit = p.boolean(data["require_jit"], "checks.require_jit")
     if data.get("forbid_tracer_print") is not None:
         checks.forbid_tracer_print = p.boolean(data["forbid_tracer_print"], "checks.forbid_tracer_print")
+    if data.get("wrap_entry") is not None:
+        checks.wrap_entry = p.boolean(data["wrap_entry"], "checks.wrap_entry")
     return checks
 
 

@@ -178,3 +178,13 @@ def test_device_memory_is_reported_where_jax_can_tell(pool: WorkerPool) -> None:
     report = run(pool, "def f(x):\n    return x\n")
     # The CPU backend keeps no memory statistics; a GPU reports bytes in use and the limit.
     assert report.memory_in_use is None and report.memory_limit is None
+
+
+def test_wrap_entry_off_counts_the_entrys_own_jitting(pool: WorkerPool) -> None:
+    src = "import jax\ndef f(x):\n    return jax.jit(lambda v: v * 2)(x)\n"
+    wrapped = run(pool, src, args=("1.0",))
+    assert wrapped.compiles == 1  # under jax.jit(f), the inner jit is inlined into one program
+    own = pool.run(RunRequest(source=src, entry="f", cases=[CaseSpec("1.0")], wrap_entry=False))
+    assert own.cases[0].jit.ok and own.cases[0].match
+    assert own.cases[0].jit.steady_compiles >= 1  # a fresh jit per call compiles on every repeat
+    assert own.compiles == 1 + own.cases[0].jit.repeats

@@ -131,6 +131,7 @@ checks:
   max_compiles: 1
   require_jit: true
   forbid_tracer_print: false
+  wrap_entry: false
 predict:
   question: How many?
   choices: ["1", "2"]
@@ -143,6 +144,7 @@ predict:
     assert lesson.setup == "data = 3\n"
     assert lesson.hints_by_kind == {"tracer-bool": ["use static_argnums"], "not-jitted": ["wrap it", "second"]}
     assert (lesson.checks.max_compiles, lesson.checks.require_jit) == (1, True)
+    assert lesson.checks.wrap_entry is False
     assert lesson.predict is not None and lesson.predict.answer == 1 and lesson.predict.explanation == ""
 
 

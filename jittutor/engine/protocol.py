@@ -51,6 +51,7 @@ class RunRequest:
     filename: str = "student.py"
     setup: str = ""  # lesson code run first in the same namespace (read-only for the student)
     jaxpr: bool = False  # also return jax.make_jaxpr of the entry for the first case
+    wrap_entry: bool = True  # jit mode runs jax.jit(entry); False: the entry as written (it jits itself)
     repeats: int = 7  # upper bound on steady-state repeats per mode and case
     min_repeats: int = 3
     time_per_mode: float = 0.25  # seconds of steady-state timing per mode and case, at most
