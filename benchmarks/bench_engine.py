@@ -28,8 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from jittutor.engine.pool import WorkerPool  # noqa: E402
 from jittutor.engine.protocol import CaseSpec, RunRequest  # noqa: E402
-from jittutor.engine.supervisor import WorkerPool  # noqa: E402
 
 SOURCE = """
 import jax.numpy as jnp
@@ -64,7 +64,7 @@ def median_ms(samples: list[float]) -> float:
 
 
 def bench_overhead(pool: WorkerPool, rounds: int) -> dict[str, float]:
-    from jittutor.engine.runner import Runner
+    from jittutor.engine.worker.runner import Runner
 
     runner = Runner()
     runner.warm_up()
@@ -131,7 +131,7 @@ def bench_cli_version(rounds: int) -> dict[str, float]:
         subprocess.run([sys.executable, "-c", "pass"], check=True)
         bare.append(time.perf_counter() - t0)
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys; from jittutor.cli import main\ntry:\n main(['--version'])\nexcept SystemExit: pass\nprint('jax' in sys.modules)"],
+        [sys.executable, "-c", "import sys; from jittutor.cli.main import main\ntry:\n main(['--version'])\nexcept SystemExit: pass\nprint('jax' in sys.modules)"],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -145,7 +145,7 @@ def bench_cli_version(rounds: int) -> dict[str, float]:
 
 
 def bench_lessons(rounds: int, count: int = 200) -> dict[str, float]:
-    from jittutor.catalogue import builtin_lessons_dir, load_catalogue
+    from jittutor.lessons.catalogue import builtin_lessons_dir, load_catalogue
 
     sources = sorted(builtin_lessons_dir().glob("*.yaml"))
     with tempfile.TemporaryDirectory() as tmp:

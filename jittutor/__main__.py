@@ -1,5 +1,5 @@
 """``python -m jittutor`` is the ``jittutor`` command."""
 
-from jittutor.cli import entry_point
+from jittutor.cli.main import entry_point
 
 entry_point()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from support import worker_env
 
-from jittutor.engine.supervisor import WorkerPool
+from jittutor.engine.pool import WorkerPool
 
 
 @pytest.fixture(autouse=True)

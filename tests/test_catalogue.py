@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import jittutor
-from jittutor.catalogue import (
+from jittutor.lessons.catalogue import (
     BrokenLesson,
     Catalogue,
     builtin_lessons_dir,

@@ -30,7 +30,7 @@ from jittutor.diagnosis import (
     has_tracer_repr,
     kind_info,
 )
-from jittutor.diagnosis.catalog import CatalogError, parse_catalog
+from jittutor.diagnosis.texts import CatalogError, parse_catalog
 from jittutor.engine.protocol import CaseReport, ErrorInfo, ModeReport, RunReport, from_dict, to_dict
 
 # --- raising real errors ---------------------------------------------------------

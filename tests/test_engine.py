@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from jittutor.engine.devices import DeviceNotFound, resolve_device
+from jittutor.engine.pool import WorkerPool
 from jittutor.engine.protocol import CaseSpec, RunReport, RunRequest
-from jittutor.engine.supervisor import WorkerPool
 
 SSE = """
 import jax
@@ -155,7 +155,7 @@ def test_jaxpr_on_request(pool: WorkerPool) -> None:
 
 
 def test_bad_worker_command_is_a_clear_error() -> None:
-    from jittutor.engine.supervisor import WorkerStartError
+    from jittutor.engine.pool import WorkerStartError
 
     with pytest.raises(WorkerStartError, match="cannot start the worker command"):
         WorkerPool("/nonexistent/python -m jittutor.worker", standby=False).info()
@@ -166,7 +166,7 @@ def test_bad_worker_command_is_a_clear_error() -> None:
 
 
 def test_start_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from jittutor.engine.supervisor import DEFAULT_START_TIMEOUT
+    from jittutor.engine.pool import DEFAULT_START_TIMEOUT
 
     monkeypatch.setenv("JITTUTOR_START_TIMEOUT", "900")
     assert WorkerPool(standby=False).start_timeout == 900

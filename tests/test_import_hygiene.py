@@ -12,28 +12,28 @@ from support import REPO, worker_env
 
 PACKAGE = REPO / "jittutor"
 # Only the worker imports jax: its runner, and its entry point once the channel is safe.
-JAX_ALLOWED = {"engine/runner.py", "worker.py"}
+JAX_ALLOWED = {"engine/worker/runner.py", "engine/worker/main.py"}
 CORE_MODULES = [
     "jittutor",
-    "jittutor.cli",
-    "jittutor.cli_workshop",
-    "jittutor.lesson",
-    "jittutor.lesson_yaml",
-    "jittutor.catalogue",
+    "jittutor.cli.main",
+    "jittutor.cli.workshop",
+    "jittutor.lessons.model",
+    "jittutor.lessons.source",
+    "jittutor.lessons.catalogue",
     "jittutor.diagnosis",
-    "jittutor.grading",
-    "jittutor.reporting",
-    "jittutor.state",
-    "jittutor.locations",
+    "jittutor.tutoring.grading",
+    "jittutor.present.tables",
+    "jittutor.state.store",
+    "jittutor.config",
     "jittutor.engine.protocol",
-    "jittutor.engine.supervisor",
+    "jittutor.engine.pool",
     "jittutor.engine.devices",
-    "jittutor.engine.capture",
-    "jittutor.engine.hygiene",
-    "jittutor.launch",
-    "jittutor.contract",
-    "jittutor.scaffold",
-    "jittutor.progress_export",
+    "jittutor.engine.worker.capture",
+    "jittutor.engine.worker.hygiene",
+    "jittutor.engine.launch",
+    "jittutor.tutoring.contract",
+    "jittutor.lessons.scaffold",
+    "jittutor.state.export",
 ]
 
 
@@ -87,7 +87,7 @@ def test_cli_front_runs_a_check_without_importing_jax(tmp_path: Path) -> None:
     code = (
         "import os\n"
         f"os.environ['JITTUTOR_HOME'] = {str(tmp_path)!r}\n"
-        "from jittutor.cli import main\n"
+        "from jittutor.cli.main import main\n"
         "rc = main(['check', 'static-args', '--solution'])\n"
         "assert rc == 0, rc\n"
     )

@@ -10,7 +10,7 @@ import pytest
 
 from jittutor.diagnosis.kinds import ALL_KINDS
 from jittutor.engine.protocol import CaseSpec
-from jittutor.lesson import (
+from jittutor.lessons.model import (
     MAX_LESSON_BYTES,
     Lesson,
     LessonError,
@@ -421,7 +421,7 @@ def test_errors_are_sorted_by_line() -> None:
 
 def test_lesson_modules_import_neither_jax_nor_textual() -> None:
     code = (
-        "import sys, jittutor.lesson, jittutor.lesson_yaml, jittutor.catalogue\n"
+        "import sys, jittutor.lessons.model, jittutor.lessons.source, jittutor.lessons.catalogue\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('jax', 'jaxlib', 'textual'))\n"
         "assert not bad, bad\n"
     )
@@ -440,11 +440,11 @@ def test_alias_bomb_is_built_once_per_node() -> None:
 def test_pure_python_and_libyaml_loaders_agree(loader: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import yaml
 
-    import jittutor.lesson_yaml
+    import jittutor.lessons.source
 
     if not hasattr(yaml, loader):
         pytest.skip(f"yaml.{loader} is not available")
-    monkeypatch.setattr(jittutor.lesson_yaml, "_LOADER", getattr(yaml, loader))
+    monkeypatch.setattr(jittutor.lessons.source, "_LOADER", getattr(yaml, loader))
     assert parse_lesson(VALID).lines["cases[0].expect"] == line_of(VALID, "expect:")
     assert only_error(VALID + "title: again\n").line == line_of(VALID, "hints:") + 3
     assert only_error(VALID.replace("title: Demo lesson", "title: [Demo")).line == 3

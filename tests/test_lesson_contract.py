@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from jittutor.catalogue import load_catalogue
-from jittutor.engine.supervisor import WorkerPool
-from jittutor.grading import grade, lesson_request
+from jittutor.engine.pool import WorkerPool
+from jittutor.lessons.catalogue import load_catalogue
+from jittutor.tutoring.grading import grade, lesson_request
 
 CATALOGUE = load_catalogue()
 LESSONS = CATALOGUE.lessons

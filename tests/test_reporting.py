@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jittutor.engine.protocol import ModeReport, ValueSummary
-from jittutor.reporting import format_bytes, format_seconds, memory_text, mode_cell, value_text
+from jittutor.present.tables import format_bytes, format_seconds, memory_text, mode_cell, value_text
 
 
 def test_format_seconds() -> None:

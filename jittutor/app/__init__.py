@@ -1,7 +1,7 @@
 """The Textual front of jittutor: the student's view.
 
 Never imports jax: everything that touches JAX runs in a worker process owned by
-:class:`~jittutor.engine.supervisor.WorkerPool`.
+:class:`~jittutor.engine.pool.WorkerPool`.
 """
 
 from __future__ import annotations

@@ -30,12 +30,12 @@ from jittutor.app.messages import PoolStatusChanged, WorkerReady, WorkerStartFai
 from jittutor.app.screens.help import HelpScreen, editor_key_rows, screen_key_rows
 from jittutor.app.screens.main import MainScreen
 from jittutor.app.screens.palette import PlainCommandPalette
-from jittutor.catalogue import Catalogue, load_catalogue
 from jittutor.engine.devices import DeviceNotFound, resolve_device
+from jittutor.engine.pool import EngineError, WorkerPool
 from jittutor.engine.protocol import DeviceInfo
-from jittutor.engine.supervisor import EngineError, WorkerPool
-from jittutor.reporting import memory_text
-from jittutor.state import State
+from jittutor.lessons.catalogue import Catalogue, load_catalogue
+from jittutor.present.tables import memory_text
+from jittutor.state.store import State
 
 #: Seconds a run may take before the pool stops it (compiling included).
 RUN_TIMEOUT = 30.0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from jittutor.engine.protocol import RunReport, RunRequest, WorkerInfo
-from jittutor.grading import Verdict
+from jittutor.tutoring.grading import Verdict
 
 
 @dataclass

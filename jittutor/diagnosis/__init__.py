@@ -10,11 +10,11 @@ process (CLI or app) uses it on the plain data the worker sends back.
 - :func:`explain_text` explains a pasted traceback (:class:`Explanation`).
 """
 
-from jittutor.diagnosis.catalog import KindInfo, kind_info
 from jittutor.diagnosis.classify import TRACER_RE, classify, classify_error, has_tracer_repr
 from jittutor.diagnosis.explain import Explanation, explain_text
 from jittutor.diagnosis.kinds import ALL_KINDS, FAULT_KINDS, SILENT_KINDS, TRACING_KINDS
 from jittutor.diagnosis.report import Diagnosis, diagnose
+from jittutor.diagnosis.texts import KindInfo, kind_info
 
 __all__ = [
     "ALL_KINDS",

@@ -13,8 +13,8 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from jittutor.diagnosis.catalog import kind_info
 from jittutor.diagnosis.classify import classify, short_name
+from jittutor.diagnosis.texts import kind_info
 
 # Colour codes, with the escape character, or orphaned when a copy dropped it ("[0;31m").
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\[(?:\d{1,2};)*\d{1,2}m")

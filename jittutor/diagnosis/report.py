@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jittutor.diagnosis.catalog import kind_info
 from jittutor.diagnosis.classify import classify_error, has_tracer_repr
+from jittutor.diagnosis.texts import kind_info
 from jittutor.engine.protocol import CaseReport, ErrorInfo, ModeReport, RunReport
 
 #: Silent kinds, in the order they are listed after the errors.

@@ -22,7 +22,7 @@ from jittutor.engine.protocol import (
     ValueSummary,
     WorkerInfo,
 )
-from jittutor.grading import Verdict
+from jittutor.tutoring.grading import Verdict
 
 HERE = Path(__file__).resolve().parent
 #: Pinned copies of two lessons, so snapshots do not change when the shipped lessons are edited.

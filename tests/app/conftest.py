@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from support import worker_env
 
-from jittutor.engine.supervisor import WorkerPool
+from jittutor.engine.pool import WorkerPool
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from jittutor.app.widgets.error_panel import ErrorPanel
 from jittutor.app.widgets.hints_panel import HintsPanel
 from jittutor.app.widgets.lesson_list import LessonList
 from jittutor.app.widgets.results_table import ResultsTable
-from jittutor.engine.supervisor import WorkerPool
-from jittutor.state import State
+from jittutor.engine.pool import WorkerPool
+from jittutor.state.store import State
 
 pytestmark = pytest.mark.slow
 

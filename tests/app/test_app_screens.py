@@ -16,7 +16,6 @@ from textual.widgets import OptionList, Static
 
 from jittutor.app import keys
 from jittutor.app.app import JitTutorApp
-from jittutor.app.display import seconds_text, solution_diff
 from jittutor.app.screens.confirm import ConfirmScreen
 from jittutor.app.screens.help import HelpScreen
 from jittutor.app.screens.lesson_picker import LessonPickerScreen
@@ -27,10 +26,11 @@ from jittutor.app.widgets.hints_panel import HintsPanel
 from jittutor.app.widgets.lesson_list import LessonList
 from jittutor.app.widgets.status_line import StatusLine
 from jittutor.app.widgets.text_view import TextView
-from jittutor.catalogue import load_catalogue
 from jittutor.engine.protocol import ValueSummary
-from jittutor.reporting import value_text
-from jittutor.state import State
+from jittutor.lessons.catalogue import load_catalogue
+from jittutor.present.cells import seconds_text, solution_diff
+from jittutor.present.tables import value_text
+from jittutor.state.store import State
 
 
 @pytest.fixture(autouse=True)

@@ -17,8 +17,8 @@ from textual.pilot import Pilot
 
 from jittutor.app.app import JitTutorApp
 from jittutor.app.screens.main import MainScreen
-from jittutor.catalogue import load_catalogue
-from jittutor.state import State
+from jittutor.lessons.catalogue import load_catalogue
+from jittutor.state.store import State
 
 #: The baselines were drawn by this Textual; another version draws differently without any regression.
 SNAPSHOT_TEXTUAL = "8.2.8"

@@ -19,9 +19,9 @@ from collections.abc import Iterator
 import pytest
 from support import REPO, worker_env
 
+from jittutor.engine.pool import CANCEL_GRACE, RunCancelled, WorkerDead, WorkerPool
 from jittutor.engine.protocol import CaseSpec, RunReport, RunRequest
-from jittutor.engine.supervisor import CANCEL_GRACE, RunCancelled, WorkerDead, WorkerPool
-from jittutor.grading import assess
+from jittutor.tutoring.grading import assess
 
 pytestmark = pytest.mark.slow
 
@@ -342,7 +342,7 @@ def test_a_second_run_without_preempt_waits_its_turn(fpool: WorkerPool) -> None:
 FRONT = """
 import sys, time
 from support import worker_env
-from jittutor.engine.supervisor import WorkerPool
+from jittutor.engine.pool import WorkerPool
 pool = WorkerPool(env=worker_env(), standby=True)
 active = pool.info()
 standby = pool._standby.wait_ready(120)

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from support import REPO
 
-from jittutor.state import STALE_TEMP_AGE, State, remove_stale_temp_files
+from jittutor.state.store import STALE_TEMP_AGE, State, remove_stale_temp_files
 
 HAMMER = """
 import sys
 from pathlib import Path
-from jittutor.state import State
+from jittutor.state.store import State
 home, n, tag = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 state = State.load(home)
 print("ready", flush=True)
@@ -33,7 +33,7 @@ for i in range(n):
 WRITER = """
 import sys
 from pathlib import Path
-from jittutor.state import State
+from jittutor.state.store import State
 home = Path(sys.argv[1])
 state = State.load(home)
 i = 0
@@ -147,7 +147,7 @@ def test_stale_temp_files_of_other_hosts_wait_until_old(tmp_path: Path) -> None:
 
 
 def test_temp_file_of_a_live_writer_on_this_host_is_kept(jittutor_home: Path) -> None:
-    from jittutor.state import _HOST
+    from jittutor.state.store import _HOST
 
     jittutor_home.mkdir(parents=True)
     mine = jittutor_home / f".progress.json~{_HOST}~{os.getpid()}~abc.tmp"
@@ -175,7 +175,7 @@ def test_damaged_settings_are_kept_aside_and_reported(jittutor_home: Path, text:
 def test_a_stopped_tutor_holding_the_lock_does_not_wedge_another(jittutor_home: Path, monkeypatch) -> None:
     import fcntl
 
-    import jittutor.state as state_module
+    import jittutor.state.store as state_module
 
     monkeypatch.setattr(state_module, "LOCK_TIMEOUT", 0.3)
     jittutor_home.mkdir(parents=True)

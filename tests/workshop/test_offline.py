@@ -56,9 +56,9 @@ def test_the_browser_assets_are_bundled() -> None:
 
 
 def test_lesson_texts_hints_and_docs_links_are_bundled() -> None:
-    from jittutor.catalogue import builtin_lessons_dir, load_catalogue
     from jittutor.diagnosis import kind_info
     from jittutor.diagnosis.kinds import ALL_KINDS
+    from jittutor.lessons.catalogue import builtin_lessons_dir, load_catalogue
 
     catalogue = load_catalogue([builtin_lessons_dir()])
     assert len(catalogue) >= 20
@@ -76,7 +76,7 @@ def test_the_workshop_modules_import_neither_jax_nor_textual() -> None:
 
     from support import worker_env
 
-    modules = ["jittutor.launch", "jittutor.scaffold", "jittutor.contract", "jittutor.progress_export", "jittutor.serve"]
+    modules = ["jittutor.engine.launch", "jittutor.lessons.scaffold", "jittutor.tutoring.contract", "jittutor.state.export", "jittutor.cli.serve"]
     probe = "\n".join(f"import {m}" for m in modules) + "\nimport sys\nprint(' '.join(sorted(sys.modules)))\n"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=worker_env(), cwd=REPO, timeout=120)
     assert out.returncode == 0, out.stderr

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from support import jittutor, worker_env
 
-from jittutor.catalogue import load_catalogue
-from jittutor.progress_export import collect, export_filename, export_progress, iso_utc, write_export
-from jittutor.state import State
+from jittutor.lessons.catalogue import load_catalogue
+from jittutor.state.export import collect, export_filename, export_progress, iso_utc, write_export
+from jittutor.state.store import State
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 SOLVED = "import jax\n\ndef cond_func_impl(x):\n    return 3.0 * x ** 3 if x < 0.0 else 3.0 * x\n\ncond_func = jax.jit(cond_func_impl, static_argnums=(0,))\n"
@@ -127,9 +127,9 @@ def test_a_check_refreshes_the_shared_file(tmp_path: Path) -> None:
 
 
 def test_publish_writes_only_when_a_directory_is_set(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from jittutor.catalogue import load_catalogue
-    from jittutor.progress_export import PROGRESS_DIR_ENV, publish
-    from jittutor.state import State
+    from jittutor.lessons.catalogue import load_catalogue
+    from jittutor.state.export import PROGRESS_DIR_ENV, publish
+    from jittutor.state.store import State
 
     state, catalogue = State.load(), load_catalogue()
     monkeypatch.delenv(PROGRESS_DIR_ENV, raising=False)

@@ -18,7 +18,7 @@ import pytest
 from support import REPO, TWO_CPUS, jittutor, worker_env
 from workshop_support import free_port, jittutor_popen, launcher_script, stop, wait_for_port, wait_gone
 
-from jittutor.launch import LaunchError, StartNotice, parse_mem_fraction, resolve_launch
+from jittutor.engine.launch import LaunchError, StartNotice, parse_mem_fraction, resolve_launch
 
 pytestmark = pytest.mark.slow
 
@@ -111,8 +111,8 @@ def test_mem_fraction_reaches_the_worker(tmp_path: Path) -> None:
 
 def test_mem_fraction_from_the_environment_reaches_a_local_worker() -> None:
     code = (
-        "from jittutor.launch import resolve_launch\n"
-        "from jittutor.engine.supervisor import WorkerPool\n"
+        "from jittutor.engine.launch import resolve_launch\n"
+        "from jittutor.engine.pool import WorkerPool\n"
         "launch = resolve_launch(None, None)\n"
         "with WorkerPool(launch.command, standby=False, env=launch.env()) as pool:\n"
         "    print(pool.info().jax_version)\n"

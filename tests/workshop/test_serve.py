@@ -19,7 +19,7 @@ from workshop_support import (
     wait_for_port,
 )
 
-from jittutor.serve import exposure_warning, is_loopback, public_url_for
+from jittutor.cli.serve import exposure_warning, is_loopback, public_url_for
 
 textual_serve = pytest.importorskip("textual_serve", reason="textual-serve is not installed (pip install textual-serve)")
 

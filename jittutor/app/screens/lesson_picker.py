@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from jittutor.app.display import MARKS
-from jittutor.catalogue import Catalogue
+from jittutor.lessons.catalogue import Catalogue
+from jittutor.present.cells import MARKS
 
 
 class LessonPickerScreen(ModalScreen[str | None]):

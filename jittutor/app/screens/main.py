@@ -26,11 +26,11 @@ from jittutor.app.widgets.results_table import ResultsTable
 from jittutor.app.widgets.status_line import StatusLine
 from jittutor.app.widgets.text_view import TextView
 from jittutor.app.widgets.verdict_line import VerdictLine
-from jittutor.catalogue import UnknownLessonError
 from jittutor.engine.protocol import RunReport, RunRequest
-from jittutor.grading import Verdict, grade, lesson_request
-from jittutor.lesson import Lesson
-from jittutor.progress_export import publish as publish_progress
+from jittutor.lessons.catalogue import UnknownLessonError
+from jittutor.lessons.model import Lesson
+from jittutor.state.export import publish as publish_progress
+from jittutor.tutoring.grading import Verdict, grade, lesson_request
 
 #: Seconds after the last keystroke before the draft is written.
 AUTOSAVE_DELAY = 1.0

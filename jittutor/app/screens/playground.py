@@ -13,7 +13,7 @@ from jittutor.app.widgets.code_editor import CodeEditor
 from jittutor.app.widgets.status_line import StatusLine
 from jittutor.app.widgets.verdict_line import VerdictLine
 from jittutor.engine.protocol import RunReport, RunRequest
-from jittutor.grading import Verdict, assess, free_request
+from jittutor.tutoring.grading import Verdict, assess, free_request
 
 EXAMPLE_SOURCE = """import jax
 import jax.numpy as jnp

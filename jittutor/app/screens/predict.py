@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from jittutor.lesson import Predict
+from jittutor.lessons.model import Predict
 
 #: Digits pick a choice; a question has at most this many that a key can reach.
 MAX_KEYED_CHOICES = 9

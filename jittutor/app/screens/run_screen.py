@@ -16,7 +16,6 @@ from textual.screen import Screen
 from textual.widgets import TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from jittutor.app.display import main_error, solution_diff
 from jittutor.app.messages import RunDone, RunStopped
 from jittutor.app.screens.device_picker import DevicePickerScreen
 from jittutor.app.widgets.code_editor import CodeEditor
@@ -26,9 +25,10 @@ from jittutor.app.widgets.results_table import ResultsTable
 from jittutor.app.widgets.text_view import TextView
 from jittutor.app.widgets.verdict_line import VerdictLine
 from jittutor.engine.devices import DeviceNotFound, resolve_device
+from jittutor.engine.pool import EngineError, RunCancelled
 from jittutor.engine.protocol import RunReport, RunRequest
-from jittutor.engine.supervisor import EngineError, RunCancelled
-from jittutor.grading import Verdict
+from jittutor.present.cells import main_error, solution_diff
+from jittutor.tutoring.grading import Verdict
 
 if TYPE_CHECKING:
     from jittutor.app.app import JitTutorApp

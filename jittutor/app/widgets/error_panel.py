@@ -7,9 +7,9 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from jittutor.app.display import main_error
 from jittutor.engine.protocol import ErrorInfo, RunReport
-from jittutor.grading import Verdict
+from jittutor.present.cells import main_error
+from jittutor.tutoring.grading import Verdict
 
 IDLE = "Nothing yet. Press F5 to run your code; errors appear here, hints on the right."
 

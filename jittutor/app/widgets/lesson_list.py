@@ -9,8 +9,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from jittutor.app.display import MARKS
-from jittutor.catalogue import BrokenLesson, Catalogue
+from jittutor.lessons.catalogue import BrokenLesson, Catalogue
+from jittutor.present.cells import MARKS
 
 
 def lesson_prompt(number: int, title: str, status: str) -> Content:

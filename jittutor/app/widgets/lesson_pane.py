@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 
-from jittutor.lesson import Lesson
+from jittutor.lessons.model import Lesson
 
 
 def lesson_markdown(lesson: Lesson) -> str:

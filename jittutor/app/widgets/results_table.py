@@ -8,9 +8,9 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
-from jittutor.app.display import agree_text, compiles_text, seconds_text, speedup_text
 from jittutor.engine.protocol import RunReport
-from jittutor.reporting import mode_cell
+from jittutor.present.cells import agree_text, compiles_text, seconds_text, speedup_text
+from jittutor.present.tables import mode_cell
 
 #: Two-line headers keep the table inside 80 columns.
 COLUMNS = (

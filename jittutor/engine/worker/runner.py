@@ -21,7 +21,6 @@ from typing import Any
 import jax
 import numpy as np
 
-from jittutor.engine.hygiene import ProcessSnapshot
 from jittutor.engine.protocol import (
     CaseReport,
     CaseSpec,
@@ -32,6 +31,7 @@ from jittutor.engine.protocol import (
     RunRequest,
     ValueSummary,
 )
+from jittutor.engine.worker.hygiene import ProcessSnapshot
 
 SETUP_FILENAME = "<lesson setup>"
 REPR_LIMIT = 400

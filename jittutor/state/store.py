@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from jittutor import locations
+from jittutor import config as locations
 
 try:
     import fcntl

@@ -10,7 +10,7 @@ import textwrap
 from typing import Any
 
 from jittutor.engine.protocol import CaseReport, ErrorInfo, ModeReport, RunReport, ValueSummary, to_dict
-from jittutor.grading import Verdict
+from jittutor.tutoring.grading import Verdict
 
 VALUE_WIDTH = 22
 #: jaxpr-style dtype names: what the student will also read in a jaxpr.

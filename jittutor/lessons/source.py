@@ -6,7 +6,7 @@ can name the file line it comes from. Only plain YAML values are built: any
 other tag (``!!python/object/apply`` and friends) is refused, never constructed;
 merge keys and duplicate keys are reported rather than silently resolved.
 
-The lesson schema (which fields, of which types) is :mod:`jittutor.lesson`'s
+The lesson schema (which fields, of which types) is :mod:`jittutor.lessons.model`'s
 business; this module knows only YAML. No jax, no textual here.
 """
 

@@ -1,7 +1,7 @@
 """Lessons: the schema, and validating a lesson file against it with line numbers.
 
 One lesson is one YAML file whose top-level fields are :data:`TOP_FIELDS` (the
-fields of :class:`Lesson`). :mod:`jittutor.lesson_yaml` reads the file into
+fields of :class:`Lesson`). :mod:`jittutor.lessons.source` reads the file into
 plain values and a line map (safely: no tag is ever executed); this module
 checks those values against the schema and builds the :class:`Lesson`.
 
@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from jittutor.diagnosis.kinds import ALL_KINDS
 from jittutor.engine.protocol import CaseSpec
-from jittutor.lesson_yaml import (
+from jittutor.lessons.source import (
     INVALID,
     MAX_LESSON_BYTES,
     LessonError,

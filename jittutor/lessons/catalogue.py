@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jittutor
-from jittutor.lesson import Lesson, LessonError, LessonLoadError, display_path, load_lesson
+from jittutor.lessons.model import Lesson, LessonError, LessonLoadError, display_path, load_lesson
 
 LESSON_SUFFIXES = (".yaml", ".yml")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import difflib
 
 from jittutor.engine.protocol import CaseReport, ErrorInfo, RunReport
-from jittutor.grading import Verdict
-from jittutor.reporting import format_seconds, speedup
+from jittutor.present.tables import format_seconds, speedup
+from jittutor.tutoring.grading import Verdict
 
 MARKS = {"done": "[x]", "in-progress": "[~]", "not-started": "[ ]", "broken": "[!]"}
 def seconds_text(seconds: float | None) -> str:

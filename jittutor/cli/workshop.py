@@ -2,7 +2,7 @@
 
 ``new`` (a lesson skeleton), ``validate --contract`` (every starter fails, every
 solution passes), ``progress`` (export, publish, collect a room's progress) and
-``serve`` (the tutor in a browser). :mod:`jittutor.cli` builds the parser and
+``serve`` (the tutor in a browser). :mod:`jittutor.cli.main` builds the parser and
 owns the shared plumbing; this module imports from it, never the other way round
 at import time. Like the rest of the front, it never imports jax, and its heavy
 imports are done inside the commands.
@@ -15,14 +15,14 @@ import os
 import sys
 from pathlib import Path
 
-from jittutor.cli import EXIT_FAILED, EXIT_OK, UsageError, catalogue_for, launch_for, print_json, worker_pool
+from jittutor.cli.main import EXIT_FAILED, EXIT_OK, UsageError, catalogue_for, launch_for, print_json, worker_pool
 
 
 def check_contracts(args: argparse.Namespace, paths: list[Path]) -> int:
     """Run every lesson's starter and solution through a worker: one line per lesson."""
-    from jittutor.catalogue import load_catalogue
-    from jittutor.contract import check_contract
-    from jittutor.lesson import load_lesson
+    from jittutor.lessons.catalogue import load_catalogue
+    from jittutor.lessons.model import load_lesson
+    from jittutor.tutoring.contract import check_contract
 
     lessons = []
     for p in paths:
@@ -50,7 +50,7 @@ def check_contracts(args: argparse.Namespace, paths: list[Path]) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from jittutor.scaffold import ScaffoldError, new_lesson
+    from jittutor.lessons.scaffold import ScaffoldError, new_lesson
 
     try:
         path = new_lesson(args.lesson_id, Path(args.dir), title=args.title, order=args.order)
@@ -63,14 +63,14 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def _progress_dir(args: argparse.Namespace) -> Path | None:
-    from jittutor.progress_export import PROGRESS_DIR_ENV
+    from jittutor.state.export import PROGRESS_DIR_ENV
 
     value = getattr(args, "progress_dir", None) or os.environ.get(PROGRESS_DIR_ENV)
     return Path(value).expanduser() if value else None
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
-    from jittutor import progress_export as px
+    from jittutor.state import export as px
 
     if args.collect is not None:
         directory = Path(args.collect)
@@ -86,7 +86,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
         else:
             print(px.format_collection(collection))
         return EXIT_OK
-    from jittutor.state import State
+    from jittutor.state.store import State
 
     state = State.load()
     for warning in state.warnings:
@@ -113,8 +113,8 @@ def publish_progress(args: argparse.Namespace) -> None:
     target = _progress_dir(args)
     if target is None:
         return
-    from jittutor import progress_export as px
-    from jittutor.state import State
+    from jittutor.state import export as px
+    from jittutor.state.store import State
 
     try:
         px.publish(State.load(), catalogue_for(args), target)
@@ -123,7 +123,7 @@ def publish_progress(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from jittutor.serve import ServeError, exposure_warning, serve
+    from jittutor.cli.serve import ServeError, exposure_warning, serve
 
     launch = launch_for(args)  # validate the options here, not in every browser tab
     app_args: list[str] = []

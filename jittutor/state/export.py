@@ -20,8 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from jittutor.catalogue import Catalogue
-from jittutor.state import State, atomic_write_text
+from jittutor.lessons.catalogue import Catalogue
+from jittutor.state.store import State, atomic_write_text
 
 FORMAT_VERSION = 1
 PROGRESS_DIR_ENV = "JITTUTOR_PROGRESS_DIR"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jittutor.engine.supervisor import WorkerPool
-from jittutor.grading import grade, lesson_request
-from jittutor.lesson import Lesson
+from jittutor.engine.pool import WorkerPool
+from jittutor.lessons.model import Lesson
+from jittutor.tutoring.grading import grade, lesson_request
 
 
 @dataclass

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from jittutor.diagnosis import Diagnosis, classify_error, diagnose, kind_info
 from jittutor.engine.protocol import CaseSpec, ErrorInfo, RunReport, RunRequest
-from jittutor.lesson import Lesson
+from jittutor.lessons.model import Lesson
 
 
 @dataclass

@@ -6,7 +6,7 @@ lesson, missing file, bad ``--args``, unknown device).
 
 This module holds the parser, ``main``, the plumbing every command shares and
 the student's commands; the workshop commands (``new``, ``progress``, ``serve``,
-``validate --contract``) live in :mod:`jittutor.cli_workshop`.
+``validate --contract``) live in :mod:`jittutor.cli.workshop`.
 
 It never imports jax: work runs in a worker process. Heavy imports are done
 inside the commands so ``jittutor --version`` stays fast.
@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 from jittutor import __version__
 
 if TYPE_CHECKING:
-    from jittutor.catalogue import Catalogue
+    from jittutor.engine.launch import WorkerLaunch
+    from jittutor.engine.pool import WorkerPool
     from jittutor.engine.protocol import RunReport, RunRequest
-    from jittutor.engine.supervisor import WorkerPool
-    from jittutor.launch import WorkerLaunch
+    from jittutor.lessons.catalogue import Catalogue
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -48,7 +48,7 @@ def _lesson_dirs(args: argparse.Namespace) -> list[Path] | None:
         extra = [Path(p) for p in env.split(os.pathsep) if p] + extra
     if not extra:
         return None
-    from jittutor.catalogue import builtin_lessons_dir
+    from jittutor.lessons.catalogue import builtin_lessons_dir
 
     for d in extra:
         if not Path(d).is_dir():
@@ -58,16 +58,16 @@ def _lesson_dirs(args: argparse.Namespace) -> list[Path] | None:
 
 def catalogue_for(args: argparse.Namespace) -> Catalogue:
     """The built-in lessons plus those in --lessons and JITTUTOR_LESSONS directories."""
-    from jittutor.catalogue import load_catalogue
+    from jittutor.lessons.catalogue import load_catalogue
 
     return load_catalogue(_lesson_dirs(args))
 
 
 def launch_for(args: argparse.Namespace) -> WorkerLaunch:
     """The worker command and memory share: options, then environment, then settings.json."""
-    from jittutor import locations
-    from jittutor.launch import LaunchError, resolve_launch
-    from jittutor.state import State
+    from jittutor import config as locations
+    from jittutor.engine.launch import LaunchError, resolve_launch
+    from jittutor.state.store import State
 
     try:
         return resolve_launch(args.worker_cmd, args.mem_fraction, State(home=locations.home()).settings())
@@ -78,8 +78,8 @@ def launch_for(args: argparse.Namespace) -> WorkerLaunch:
 @contextlib.contextmanager
 def worker_pool(args: argparse.Namespace) -> Iterator[WorkerPool]:
     """A one-shot worker pool that says so when its worker is slow to start (a queue)."""
-    from jittutor.engine.supervisor import WorkerPool
-    from jittutor.launch import StartNotice
+    from jittutor.engine.launch import StartNotice
+    from jittutor.engine.pool import WorkerPool
 
     launch = launch_for(args)
     notice = StartNotice()
@@ -128,7 +128,7 @@ def print_json(data: Any) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from jittutor.state import State
+    from jittutor.state.store import State
 
     catalogue = catalogue_for(args)
     state = State.load()
@@ -178,9 +178,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from jittutor.grading import grade, lesson_request
-    from jittutor.reporting import format_report, report_json
-    from jittutor.state import State
+    from jittutor.present.tables import format_report, report_json
+    from jittutor.state.store import State
+    from jittutor.tutoring.grading import grade, lesson_request
 
     catalogue = catalogue_for(args)
     lesson = _get_lesson(catalogue, args.lesson)
@@ -200,7 +200,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     verdict = grade(lesson, report)
     if not (args.starter or args.solution):
         state.record_attempt(lesson.id, verdict.passed, report.device, report.jax_version)
-        from jittutor.cli_workshop import publish_progress
+        from jittutor.cli.workshop import publish_progress
 
         publish_progress(args)
     if args.json:
@@ -213,8 +213,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from jittutor.grading import assess, free_request
-    from jittutor.reporting import format_report, report_json
+    from jittutor.present.tables import format_report, report_json
+    from jittutor.tutoring.grading import assess, free_request
 
     source = sys.stdin.read() if args.file == "-" else _read_source(args.file)
     if not args.entry.isidentifier():
@@ -306,7 +306,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from jittutor.catalogue import builtin_lessons_dir, validate_paths
+    from jittutor.lessons.catalogue import builtin_lessons_dir, validate_paths
 
     paths = [Path(p) for p in args.paths] or [builtin_lessons_dir()]
     for p in paths:
@@ -322,7 +322,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print("all lessons valid")
     if not args.contract:
         return EXIT_OK
-    from jittutor.cli_workshop import check_contracts
+    from jittutor.cli.workshop import check_contracts
 
     return check_contracts(args, paths)
 
@@ -333,7 +333,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     except ImportError as exc:
         print(f"jittutor: the terminal app is not available ({exc}); use the subcommands, see --help", file=sys.stderr)
         return EXIT_USAGE
-    from jittutor.launch import MEM_FRACTION_ENV, format_fraction
+    from jittutor.engine.launch import MEM_FRACTION_ENV, format_fraction
 
     launch = launch_for(args)
     if launch.mem_fraction is not None:
@@ -375,7 +375,7 @@ _SHARED_DEFAULTS = {"lessons": None, "worker_cmd": None, "mem_fraction": None}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from jittutor import cli_workshop as workshop  # imported here: it imports this module's plumbing
+    from jittutor.cli import workshop  # imported here: it imports this module's plumbing
 
     # SUPPRESS: a sub-command must not reset what was given before it (jittutor --lessons D list).
     # No set_defaults for these on any parser: parents share their action objects, so a default
@@ -491,7 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, default in _SHARED_DEFAULTS.items():
         if not hasattr(args, name):
             setattr(args, name, default)
-    from jittutor.engine.supervisor import EngineError
+    from jittutor.engine.pool import EngineError
 
     try:
         if args.command is None:

@@ -1,0 +1,1 @@
+"""The ``jittutor`` command: parser, student commands, workshop commands, serve."""
