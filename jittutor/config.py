@@ -1,21 +1,76 @@
-"""Where jittutor keeps things: the one module that owns paths.
+"""Settings, paths and environment: the one module that reads them.
 
-``JITTUTOR_HOME`` overrides the user data directory (tests and workshops set it);
-otherwise it is the platform's user data directory (``~/.local/share/jittutor``
-on Linux).
+Every ``JITTUTOR_*`` environment variable and every ``settings.json`` key is read
+here, and only here. One precedence rule, for every setting:
+
+    command line  >  environment variable  >  JITTUTOR_HOME/settings.json  >  default
+
+=====================  ==========================  ====================  ==========================
+setting                variable                    settings.json key     default
+=====================  ==========================  ====================  ==========================
+home directory         ``JITTUTOR_HOME``           (none)                the user data directory
+extra lesson dirs      ``JITTUTOR_LESSONS`` (a     ``lessons`` (a list)  none; ``--lessons`` adds
+                       ``:``-separated list)
+worker command         ``JITTUTOR_WORKER_CMD``     ``worker_cmd``        this Python's
+                                                                         ``-m jittutor.worker``
+GPU memory share       ``JITTUTOR_MEM_FRACTION``   ``mem_fraction``      none (JAX's own)
+worker start timeout   ``JITTUTOR_START_TIMEOUT``  ``start_timeout``     180 s
+progress directory     ``JITTUTOR_PROGRESS_DIR``   ``progress_dir``      none
+CPU worker memory cap  ``JITTUTOR_MEM_LIMIT``      (worker side only)    half the RAM
+=====================  ==========================  ====================  ==========================
+
+Lesson directories add up (settings, then environment, then command line)
+rather than replace each other: a workshop pack and a student's own pack can
+both be in use. ``settings.json`` also holds nothing else: what the app
+remembers between sessions (the last lesson and device, predictions, the
+playground) lives in ``ui-state.json`` (:mod:`jittutor.state.store`).
+
+A value that cannot be used is a :class:`~jittutor.errors.ConfigError` naming
+the variable, key or option; a damaged ``settings.json`` is kept aside and
+reported, and the defaults are used. No jax, no textual.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from jittutor.errors import ConfigError
 
 HOME_ENV = "JITTUTOR_HOME"
+LESSONS_ENV = "JITTUTOR_LESSONS"
+WORKER_CMD_ENV = "JITTUTOR_WORKER_CMD"
+MEM_FRACTION_ENV = "JITTUTOR_MEM_FRACTION"
+START_TIMEOUT_ENV = "JITTUTOR_START_TIMEOUT"
+PROGRESS_DIR_ENV = "JITTUTOR_PROGRESS_DIR"
+MEM_LIMIT_ENV = "JITTUTOR_MEM_LIMIT"
+#: Every variable, for the README and for tests that clear the environment.
+ALL_ENV = (
+    HOME_ENV,
+    LESSONS_ENV,
+    WORKER_CMD_ENV,
+    MEM_FRACTION_ENV,
+    START_TIMEOUT_ENV,
+    PROGRESS_DIR_ENV,
+    MEM_LIMIT_ENV,
+)
+SETTINGS_FILE = "settings.json"
+SETTINGS_KEYS = ("lessons", "worker_cmd", "mem_fraction", "start_timeout", "progress_dir")
+DEFAULT_START_TIMEOUT = 180.0  # a scheduler's queue can take minutes
 
 
-def home() -> Path:
+# --- paths ----------------------------------------------------------------------
+
+
+def home(environ: Mapping[str, str] | None = None) -> Path:
     """The directory that holds progress, drafts and settings (not created here)."""
-    override = os.environ.get(HOME_ENV)
+    env = os.environ if environ is None else environ
+    override = env.get(HOME_ENV)
     if override:
         return Path(override).expanduser()
     from platformdirs import user_data_dir
@@ -23,13 +78,163 @@ def home() -> Path:
     return Path(user_data_dir("jittutor", appauthor=False))
 
 
-def drafts_dir() -> Path:
-    return home() / "drafts"
+# --- value parsers: each names where the value came from ------------------------------
 
 
-def progress_file() -> Path:
-    return home() / "progress.json"
+def parse_fraction(text: object, source: str) -> float:
+    """``"0.25"`` -> 0.25; anything outside 0 < F <= 1 is an error naming ``source``."""
+    try:
+        value = float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{source}: expected a fraction of GPU memory such as 0.25, got {text!r}") from None
+    if not 0.0 < value <= 1.0:
+        raise ConfigError(f"{source}: must be more than 0 and at most 1 (a fraction of GPU memory), got {text!r}")
+    return value
 
 
-def settings_file() -> Path:
-    return home() / "settings.json"
+def parse_seconds(text: object, source: str) -> float:
+    try:
+        value = float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{source}: expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise ConfigError(f"{source}: must be more than 0 seconds, got {text!r}")
+    return value
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B?)?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: object, source: str) -> int:
+    """A memory size in bytes: ``4G``, ``4GB``, ``4GiB``, ``4096M``, ``1048576`` (powers of 1024)."""
+    match = _SIZE.match(str(text))
+    if match is None:
+        raise ConfigError(f"{source}: expected a memory size such as 4G, 4GiB or 4096M, got {text!r}")
+    number, unit = float(match.group(1)), match.group(2).upper()
+    return int(number * 1024 ** "KMGT".find(unit) * 1024) if unit else int(number)
+
+
+def parse_command(text: object, source: str) -> str:
+    """A worker command: a non-empty string that splits like a shell command line."""
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError(f"{source}: must be a command such as 'srun -n1 python -m jittutor.worker', got {text!r}")
+    try:
+        shlex.split(text)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: cannot be split into a command line ({exc}): {text!r}") from None
+    return text
+
+
+def _path_list(value: object, source: str) -> list[Path]:
+    if isinstance(value, str):
+        return [Path(p).expanduser() for p in value.split(os.pathsep) if p]
+    if isinstance(value, list) and all(isinstance(p, str) for p in value):
+        return [Path(p).expanduser() for p in value if p]
+    raise ConfigError(f"{source}: expected a list of directories, got {value!r}")
+
+
+# --- the settings ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, resolved once by :func:`load_settings` (see the module docstring)."""
+
+    home: Path
+    lesson_dirs: tuple[Path, ...] = ()
+    worker_cmd: str | None = None
+    worker_cmd_origin: str = "default"  # "--worker-cmd", "JITTUTOR_WORKER_CMD", "settings.json" or "default"
+    mem_fraction: float | None = None
+    start_timeout: float = DEFAULT_START_TIMEOUT
+    progress_dir: Path | None = None
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def worker_env(self, environ: Mapping[str, str] | None = None) -> dict[str, str] | None:
+        """The environment for a worker process, or ``None`` for this process's own."""
+        if self.mem_fraction is None:
+            return None
+        return {**(os.environ if environ is None else environ), MEM_FRACTION_ENV: f"{self.mem_fraction:g}"}
+
+
+def read_settings_file(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The keys of ``settings.json`` and warnings; a damaged file is kept aside, never overwritten."""
+    from jittutor.state.files import read_json_object
+
+    return read_json_object(path, "settings")
+
+
+def load_settings(
+    *,
+    lessons: Sequence[Path | str] | None = None,
+    worker_cmd: str | None = None,
+    mem_fraction: str | float | None = None,
+    progress_dir: Path | str | None = None,
+    environ: Mapping[str, str] | None = None,
+    file_data: dict[str, Any] | None = None,
+) -> Settings:
+    """Resolve every setting: command line (the arguments) > environment > settings.json > default."""
+    env = os.environ if environ is None else environ
+    root = home(env)
+    warnings: list[str] = []
+    if file_data is None:
+        file_data, warnings = read_settings_file(root / SETTINGS_FILE)
+    file_key = f"{root / SETTINGS_FILE}: "
+
+    def pick(cli: object, env_name: str, key: str) -> tuple[object, str] | None:
+        if cli is not None:
+            return cli, ""
+        if env.get(env_name, "").strip():
+            return env[env_name], env_name
+        if file_data.get(key) is not None:
+            return file_data[key], f"{file_key}{key}"
+        return None
+
+    dirs: list[Path] = []
+    if file_data.get("lessons") is not None:
+        dirs += _path_list(file_data["lessons"], f"{file_key}lessons")
+    if env.get(LESSONS_ENV, "").strip():
+        dirs += _path_list(env[LESSONS_ENV], LESSONS_ENV)
+    dirs += [Path(p).expanduser() for p in lessons or ()]
+
+    command, origin = None, "default"
+    if (found := pick(worker_cmd, WORKER_CMD_ENV, "worker_cmd")) is not None:
+        value, where = found
+        origin = where.rsplit(": ", 1)[-1] if where else "--worker-cmd"
+        origin = "settings.json" if where.startswith(file_key) else origin
+        command = parse_command(value, where or "--worker-cmd")
+
+    fraction = None
+    if (found := pick(mem_fraction, MEM_FRACTION_ENV, "mem_fraction")) is not None:
+        fraction = parse_fraction(found[0], found[1] or "--mem-fraction")
+
+    timeout = DEFAULT_START_TIMEOUT
+    if (found := pick(None, START_TIMEOUT_ENV, "start_timeout")) is not None:
+        timeout = parse_seconds(found[0], found[1])
+
+    progress = None
+    if (found := pick(progress_dir, PROGRESS_DIR_ENV, "progress_dir")) is not None:
+        if not isinstance(found[0], (str, Path)):
+            raise ConfigError(f"{found[1]}: expected a directory, got {found[0]!r}")
+        progress = Path(found[0]).expanduser()
+
+    return Settings(
+        home=root,
+        lesson_dirs=tuple(dirs),
+        worker_cmd=command,
+        worker_cmd_origin=origin,
+        mem_fraction=fraction,
+        start_timeout=timeout,
+        progress_dir=progress,
+        warnings=tuple(warnings),
+    )
+
+
+def worker_mem_limit(environ: Mapping[str, str] | None = None) -> int | None:
+    """``JITTUTOR_MEM_LIMIT`` for a CPU worker, in bytes (``0`` or ``none``: no cap; unset: None)."""
+    env = os.environ if environ is None else environ
+    text = env.get(MEM_LIMIT_ENV, "").strip()
+    if not text:
+        return None
+    if text.lower() in ("0", "none", "off"):
+        return 0
+    return parse_size(text, MEM_LIMIT_ENV)

@@ -165,13 +165,12 @@ def test_bad_worker_command_is_a_clear_error() -> None:
     pool.close()
 
 
-def test_start_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from jittutor.engine.pool import DEFAULT_START_TIMEOUT
+def test_start_timeout_comes_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jittutor.config import DEFAULT_START_TIMEOUT, load_settings
 
-    monkeypatch.setenv("JITTUTOR_START_TIMEOUT", "900")
-    assert WorkerPool(standby=False).start_timeout == 900
-    monkeypatch.setenv("JITTUTOR_START_TIMEOUT", "soon")
     assert WorkerPool(standby=False).start_timeout == DEFAULT_START_TIMEOUT
+    monkeypatch.setenv("JITTUTOR_START_TIMEOUT", "900")
+    assert WorkerPool(standby=False, start_timeout=load_settings().start_timeout).start_timeout == 900
 
 
 def test_device_memory_is_reported_where_jax_can_tell(pool: WorkerPool) -> None:

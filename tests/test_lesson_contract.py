@@ -6,7 +6,8 @@ import pytest
 
 from jittutor.engine.pool import WorkerPool
 from jittutor.lessons.catalogue import load_catalogue
-from jittutor.tutoring.grading import grade, lesson_request
+from jittutor.tutoring.grading import grade
+from jittutor.tutoring.requests import lesson_request
 
 CATALOGUE = load_catalogue()
 LESSONS = CATALOGUE.lessons

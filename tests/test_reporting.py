@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from jittutor.engine.protocol import ModeReport, ValueSummary
-from jittutor.present.tables import format_bytes, format_seconds, memory_text, mode_cell, value_text
+from jittutor.present.cells import bytes_text as format_bytes
+from jittutor.present.cells import memory_text, mode_cell, value_text
+from jittutor.present.cells import seconds_text as format_seconds
 
 
 def test_format_seconds() -> None:
     assert format_seconds(None) == "-"
-    assert format_seconds(1.2e-5) == "12.0 us"
+    assert format_seconds(1.2e-5) == "12.0 µs"
+    assert format_seconds(1.2e-5, micro=False) == "12.0 us"
     assert format_seconds(3.4e-3) == "3.40 ms"
     assert format_seconds(1.2) == "1.20 s"
 

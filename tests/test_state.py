@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jittutor.state.store import State, atomic_write_text
+from jittutor.state.files import atomic_write_text
+from jittutor.state.store import State
 
 
 def test_progress_round_trip(jittutor_home: Path) -> None:

@@ -1,9 +1,13 @@
-"""The jittutor app: a thin shell that owns the worker pool, the progress state and the catalogue.
+"""The jittutor app: a thin shell that owns the worker pool, the run in progress, the state and the catalogue.
 
-Screens do the work; the app holds what every screen shares (the worker's
-status, JAX version, devices and the chosen device) as reactives that the
-status line follows. The pool is started by a thread worker after the first
-paint, so the screen appears before JAX is loaded.
+Screens never touch the pool: they ask the app to :meth:`JitTutorApp.run_code`
+(or cancel, or restart the worker), and the result comes back to the asking
+screen as a message (:class:`~jittutor.app.messages.RunDone` or
+:class:`~jittutor.app.messages.RunStopped`). The app holds what every screen
+shares (the worker's status, JAX version, devices, the chosen device, whether a
+run is going) as reactives that the status line follows. The pool is started by
+a thread worker after the first paint, so the screen appears before JAX is
+loaded.
 """
 
 from __future__ import annotations
@@ -14,9 +18,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -26,20 +29,20 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from jittutor.app.messages import PoolStatusChanged, WorkerReady, WorkerStartFailed
+from jittutor.app.messages import PoolStatusChanged, RunDone, RunStopped, WorkerReady, WorkerStartFailed
 from jittutor.app.screens.help import HelpScreen, editor_key_rows, screen_key_rows
 from jittutor.app.screens.main import MainScreen
 from jittutor.app.screens.palette import PlainCommandPalette
+from jittutor.config import Settings, load_settings
 from jittutor.engine.devices import DeviceNotFound, resolve_device
-from jittutor.engine.pool import EngineError, WorkerPool
-from jittutor.engine.protocol import DeviceInfo
-from jittutor.lessons.catalogue import Catalogue, load_catalogue
-from jittutor.present.tables import memory_text
+from jittutor.engine.pool import EngineError, RunCancelled, WorkerPool
+from jittutor.engine.protocol import DeviceInfo, RunReport, RunRequest
+from jittutor.lessons.catalogue import Catalogue, lesson_dirs, load_catalogue
+from jittutor.present.cells import memory_text
 from jittutor.state.store import State
 
 #: Seconds a run may take before the pool stops it (compiling included).
 RUN_TIMEOUT = 30.0
-WORKER_CMD_ENV = "JITTUTOR_WORKER_CMD"
 
 
 class JitTutorApp(App[None]):
@@ -58,11 +61,11 @@ class JitTutorApp(App[None]):
         self,
         lesson_id: str | None = None,
         device: str | None = None,
-        worker_cmd: str | None = None,
         *,
+        settings: Settings | None = None,
         catalogue: Catalogue | None = None,
         state: State | None = None,
-        pool: Any | None = None,
+        pool: WorkerPool | None = None,
         run_timeout: float = RUN_TIMEOUT,
         blink: bool = True,
         ask_predictions: bool = True,
@@ -70,19 +73,28 @@ class JitTutorApp(App[None]):
     ) -> None:
         super().__init__()
         self.lesson_id = lesson_id
-        self.catalogue = catalogue if catalogue is not None else load_catalogue()
-        self.state = state if state is not None else State.load()
+        self.settings = settings if settings is not None else load_settings()
+        self.catalogue = catalogue if catalogue is not None else load_catalogue(lesson_dirs(self.settings.lesson_dirs))
+        self.state = state if state is not None else State.load(self.settings.home)
+        self.state.warnings[:0] = list(self.settings.warnings)
         self.owns_pool = pool is None
-        self.pool: Any = pool if pool is not None else WorkerPool(worker_cmd or os.environ.get(WORKER_CMD_ENV) or None)
+        self.pool = (
+            pool
+            if pool is not None
+            else WorkerPool(
+                self.settings.worker_cmd, env=self.settings.worker_env(), start_timeout=self.settings.start_timeout
+            )
+        )
         self.run_timeout = run_timeout
         self.blink = blink
         self.ask_predictions = ask_predictions  # a lesson's predict question before its first run
         self.install_signal_handlers = install_signal_handlers
-        saved = self.state.settings().get("device")
+        saved = self.state.remembered().get("device")
         self.device_spec: str | None = device or (saved if isinstance(saved, str) else None)
         self.device = self.device_spec
         self.devices: list[DeviceInfo] = []
-        self.run_busy = False
+        self.run_busy = False  # a run is going (one at a time, whichever screen asked)
+        self.cancelling = False  # it was asked to stop and has not stopped yet
         self._previous_on_status: Any = None
         self._signals: list[int] = []
 
@@ -145,6 +157,60 @@ class JitTutorApp(App[None]):
             self.worker_status = "failed"
             self.notify(str(event.worker.error), title="The JAX worker did not start", severity="error", markup=False)
 
+    # -- running code (for the screens) ---------------------------------------------
+
+    def run_code(self, screen: Screen[Any], request: RunRequest, judge: Any) -> bool:
+        """Run ``request`` for ``screen``; its result comes back to it as RunDone/RunStopped.
+
+        ``judge(report)`` turns the report into a verdict in the worker thread.
+        Returns False (and runs nothing) while another run is going.
+        """
+        if self.run_busy:
+            return False
+        self.run_busy, self.cancelling = True, False
+        self._run_in_thread(screen, request, judge)
+        return True
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="run", description="run code in the worker")
+    def _run_in_thread(self, screen: Screen[Any], request: RunRequest, judge: Any) -> None:
+        pool = self.pool
+        try:
+            if getattr(pool, "dead_reason", None):
+                pool.restart()  # the student asked to run again after the pool gave up
+            if request.device is not None and request.device not in {d.name for d in self.devices}:
+                # Run pressed while the worker was starting: the device is still the user's spelling.
+                info = pool.info()
+                try:
+                    request.device = resolve_device(request.device, info.devices, info.default_device).name
+                except DeviceNotFound:
+                    request.device = None
+            report: RunReport = pool.run(request, timeout=self.run_timeout)
+            result: Any = judge(report)
+        except RunCancelled:
+            screen.post_message(RunStopped(cancelled=True, message="Run cancelled."))
+            return
+        except EngineError as exc:
+            screen.post_message(RunStopped(cancelled=False, message=str(exc)))
+            return
+        screen.post_message(RunDone(request=request, report=report, verdict=result))
+
+    def cancel_run(self) -> None:
+        """Ask the run in progress to stop (its screen gets RunStopped)."""
+        if self.run_busy:
+            self.cancelling = True
+            self.pool.cancel()
+
+    def run_finished(self) -> None:
+        """The asking screen has its result: the next run may start."""
+        self.run_busy = self.cancelling = False
+
+    @on(Worker.StateChanged)
+    def _run_worker_changed(self, event: Worker.StateChanged) -> None:
+        """One place for failures nobody caught: a bug must not leave the app 'running' forever."""
+        if event.worker.group == "run" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED) and self.run_busy:
+            reason = event.worker.error or "the run was interrupted"
+            self.screen.post_message(RunStopped(cancelled=False, message=f"ERROR: {reason}"))
+
     def note_memory(self, in_use: int | None, limit: int | None) -> None:
         """Show the current device's memory in the status line (GPUs; CPUs report none)."""
         self.device_memory = memory_text(in_use, limit)
@@ -158,7 +224,7 @@ class JitTutorApp(App[None]):
         self.device = self.device_spec = name
         self._memory_of(name)
         try:
-            self.state.save_setting("device", name)
+            self.state.remember("device", name)
         except OSError as exc:
             self.notify(f"Could not save the device setting: {exc}", severity="warning", markup=False)
 
@@ -269,26 +335,26 @@ def _exit_if_stuck(code: int, grace: float = 10.0) -> None:
 
 
 def run_app(
+    settings: Settings | None = None,
+    *,
     lesson_id: str | None = None,
     device: str | None = None,
-    worker_cmd: str | None = None,
-    *,
-    lesson_dirs: Sequence[Path] | None = None,
     catalogue: Catalogue | None = None,
 ) -> int:
     """Run the app in this terminal; returns the exit code (2 for an unknown lesson).
 
-    ``lesson_dirs`` are the lesson directories (default: the built-in lessons);
-    ``catalogue`` replaces them with an already loaded catalogue.
+    ``settings`` default to :func:`~jittutor.config.load_settings`; the lessons
+    are the built-in ones plus the settings' packs, unless ``catalogue`` is given.
     """
-    catalogue = catalogue if catalogue is not None else load_catalogue(lesson_dirs)
+    settings = settings if settings is not None else load_settings()
+    catalogue = catalogue if catalogue is not None else load_catalogue(lesson_dirs(settings.lesson_dirs))
     if lesson_id is not None and lesson_id not in catalogue:
         try:
             catalogue.get(lesson_id)
         except KeyError as exc:
             print(f"jittutor: {exc}", file=sys.stderr)
         return 2
-    app = JitTutorApp(lesson_id, device, worker_cmd, catalogue=catalogue, install_signal_handlers=True)
+    app = JitTutorApp(lesson_id, device, settings=settings, catalogue=catalogue, install_signal_handlers=True)
     app.run()
     code = app.return_code or 0
     if any(t.name == "textual-input" and t.is_alive() for t in threading.enumerate()):

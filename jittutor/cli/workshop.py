@@ -2,20 +2,38 @@
 
 ``new`` (a lesson skeleton), ``validate --contract`` (every starter fails, every
 solution passes), ``progress`` (export, publish, collect a room's progress) and
-``serve`` (the tutor in a browser). :mod:`jittutor.cli.main` builds the parser and
-owns the shared plumbing; this module imports from it, never the other way round
-at import time. Like the rest of the front, it never imports jax, and its heavy
-imports are done inside the commands.
+``serve`` (the tutor in a browser). Like the rest of the front, it never imports
+jax, and its heavy imports are done inside the commands.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from jittutor.cli.main import EXIT_FAILED, EXIT_OK, UsageError, catalogue_for, launch_for, print_json, worker_pool
+from jittutor.cli.common import catalogue_for, load_state, print_json, settings_for, worker_pool
+from jittutor.errors import EXIT_FAILED, EXIT_OK, UsageError
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from jittutor.lessons.catalogue import builtin_lessons_dir, validate_paths
+
+    paths = [Path(p) for p in args.paths] or [builtin_lessons_dir()]
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"{p}: no such file or directory")
+    errors = validate_paths(paths)
+    for e in errors:
+        print(e)
+    if errors:
+        files = len({e.path for e in errors})
+        print(f"{len(errors)} problem(s) in {files} file(s)", file=sys.stderr)
+        return EXIT_FAILED
+    print("all lessons valid")
+    if not args.contract:
+        return EXIT_OK
+    return check_contracts(args, paths)
 
 
 def check_contracts(args: argparse.Namespace, paths: list[Path]) -> int:
@@ -31,13 +49,10 @@ def check_contracts(args: argparse.Namespace, paths: list[Path]) -> int:
     with worker_pool(args) as pool:
         device = None
         if args.device:
-            from jittutor.engine.devices import DeviceNotFound, resolve_device
+            from jittutor.engine.devices import resolve_device
 
             info = pool.info()
-            try:
-                device = resolve_device(args.device, info.devices, info.default_device).name
-            except DeviceNotFound as exc:
-                raise UsageError(f"--device: {exc}") from None
+            device = resolve_device(args.device, info.devices, info.default_device).name
         for lesson in lessons:
             result = check_contract(lesson, pool, device, timeout=args.timeout)
             failed += not result.ok
@@ -62,13 +77,6 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _progress_dir(args: argparse.Namespace) -> Path | None:
-    from jittutor.state.export import PROGRESS_DIR_ENV
-
-    value = getattr(args, "progress_dir", None) or os.environ.get(PROGRESS_DIR_ENV)
-    return Path(value).expanduser() if value else None
-
-
 def cmd_progress(args: argparse.Namespace) -> int:
     from jittutor.state import export as px
 
@@ -86,13 +94,8 @@ def cmd_progress(args: argparse.Namespace) -> int:
         else:
             print(px.format_collection(collection))
         return EXIT_OK
-    from jittutor.state.store import State
-
-    state = State.load()
-    for warning in state.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    data = px.export_progress(state, catalogue_for(args))
-    target = _progress_dir(args)
+    data = px.export_progress(load_state(), catalogue_for(args))
+    target = settings_for(args).progress_dir
     if target is not None:
         try:
             path = px.write_export(target, data)
@@ -108,31 +111,17 @@ def cmd_progress(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def publish_progress(args: argparse.Namespace) -> None:
-    """After a check: refresh the shared progress file when a progress directory is set."""
-    target = _progress_dir(args)
-    if target is None:
-        return
-    from jittutor.state import export as px
-    from jittutor.state.store import State
-
-    try:
-        px.publish(State.load(), catalogue_for(args), target)
-    except OSError as exc:
-        print(f"warning: could not update the progress file in {target} ({exc.strerror or exc})", file=sys.stderr)
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     from jittutor.cli.serve import ServeError, exposure_warning, serve
 
-    launch = launch_for(args)  # validate the options here, not in every browser tab
+    settings = settings_for(args)  # validate the options here, not in every browser tab
     app_args: list[str] = []
     for d in getattr(args, "lessons", None) or []:
         app_args += ["--lessons", str(Path(d).resolve())]
     if args.worker_cmd:
         app_args += ["--worker-cmd", args.worker_cmd]
-    if launch.mem_fraction is not None:
-        app_args += ["--mem-fraction", f"{launch.mem_fraction:g}"]
+    if settings.mem_fraction is not None:
+        app_args += ["--mem-fraction", f"{settings.mem_fraction:g}"]
     if args.device:
         app_args += ["--device", args.device]
     if args.lesson:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from jittutor.engine.protocol import DeviceInfo
+from jittutor.errors import UsageError
 
 # CUDA and ROCm devices both report the platform "gpu" in jax.
 _ALIASES = {"cuda": "gpu", "rocm": "gpu", "gpu": "gpu", "cpu": "cpu", "tpu": "tpu"}
 
 
-class DeviceNotFound(ValueError):
+class DeviceNotFound(UsageError):
     """The asked-for device is not among the worker's devices; the message lists them."""
 
 

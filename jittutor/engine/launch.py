@@ -1,89 +1,19 @@
-"""How the front starts its worker: which command, which environment, and what it tells the user.
-
-The worker command comes from, first to last: ``--worker-cmd``, the
-``JITTUTOR_WORKER_CMD`` environment variable, the ``worker_cmd`` key of
-``JITTUTOR_HOME/settings.json``, else this Python's ``-m jittutor.worker``.
-GPU sharing: ``--mem-fraction`` (or ``JITTUTOR_MEM_FRACTION``, or the
-``mem_fraction`` setting) reaches the worker as ``JITTUTOR_MEM_FRACTION``,
-which it turns into ``XLA_PYTHON_CLIENT_MEM_FRACTION``.
+"""What the front tells the user while its worker starts.
 
 A launcher such as ``srun`` can sit in a scheduler's queue for minutes, so
 :class:`StartNotice` says so on stderr once a start takes longer than a
-moment. No jax, no textual here.
+moment. Which command starts the worker, and with which environment, is
+:mod:`jittutor.config`'s business. No jax, no textual here.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
-from dataclasses import dataclass
 from typing import TextIO
 
-WORKER_CMD_ENV = "JITTUTOR_WORKER_CMD"
-MEM_FRACTION_ENV = "JITTUTOR_MEM_FRACTION"
 #: Seconds a worker may take to start before the front says it is waiting.
 NOTICE_AFTER = 2.0
-
-
-class LaunchError(ValueError):
-    """A worker setting the user gave cannot be used; the message names it."""
-
-
-@dataclass
-class WorkerLaunch:
-    """The worker command (``None``: the default local one) and its environment."""
-
-    command: str | None
-    origin: str  # where the command came from: "--worker-cmd", "JITTUTOR_WORKER_CMD", "settings.json", "default"
-    mem_fraction: float | None = None
-
-    def env(self) -> dict[str, str] | None:
-        """The environment for the worker process, or ``None`` for this process's own."""
-        if self.mem_fraction is None:
-            return None
-        return {**os.environ, MEM_FRACTION_ENV: format_fraction(self.mem_fraction)}
-
-
-def parse_mem_fraction(text: str | float, source: str = "--mem-fraction") -> float:
-    """``"0.25"`` -> 0.25; anything outside 0 < F <= 1 is a :class:`LaunchError` naming ``source``."""
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise LaunchError(f"{source}: expected a fraction of GPU memory such as 0.25, got {text!r}") from None
-    if not 0.0 < value <= 1.0:
-        raise LaunchError(f"{source}: must be more than 0 and at most 1 (a fraction of GPU memory), got {text!r}")
-    return value
-
-
-def format_fraction(value: float) -> str:
-    return f"{value:g}"
-
-
-def resolve_launch(
-    worker_cmd: str | None, mem_fraction: str | float | None, settings: dict[str, object] | None = None
-) -> WorkerLaunch:
-    """The worker command and memory share from the options, the environment and the settings file."""
-    settings = settings or {}
-    if worker_cmd:
-        command, origin = worker_cmd, "--worker-cmd"
-    elif os.environ.get(WORKER_CMD_ENV):
-        command, origin = os.environ[WORKER_CMD_ENV], WORKER_CMD_ENV
-    elif settings.get("worker_cmd"):
-        value = settings["worker_cmd"]
-        if not isinstance(value, str):
-            raise LaunchError(f"settings.json: worker_cmd must be a string (a shell-like command), got {value!r}")
-        command, origin = value, "settings.json"
-    else:
-        command, origin = None, "default"
-    fraction: float | None = None
-    if mem_fraction is not None:
-        fraction = parse_mem_fraction(mem_fraction)
-    elif os.environ.get(MEM_FRACTION_ENV):
-        fraction = parse_mem_fraction(os.environ[MEM_FRACTION_ENV], MEM_FRACTION_ENV)
-    elif settings.get("mem_fraction") is not None:
-        fraction = parse_mem_fraction(settings["mem_fraction"], "settings.json: mem_fraction")  # type: ignore[arg-type]
-    return WorkerLaunch(command=command, origin=origin, mem_fraction=fraction)
 
 
 class StartNotice:

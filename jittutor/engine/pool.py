@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from jittutor.config import DEFAULT_START_TIMEOUT
 from jittutor.engine.protocol import (
     DeviceInfo,
     ErrorInfo,
@@ -39,16 +40,16 @@ from jittutor.engine.protocol import (
     from_dict,
     to_dict,
 )
+from jittutor.errors import JittutorError
 
 DEFAULT_TIMEOUT = 10.0
-DEFAULT_START_TIMEOUT = 180.0  # a scheduler's queue can take longer: JITTUTOR_START_TIMEOUT
 CANCEL_GRACE = 1.0  # seconds a cancelled run gets to stop before the worker is killed
 MAX_CRASHES = 3  # consecutive crashes before the pool declares the worker dead
 
 StatusCallback = Callable[[str, str], None]
 
 
-class EngineError(Exception):
+class EngineError(JittutorError):
     """Base class of errors the front shows as one clear line."""
 
 
@@ -75,16 +76,6 @@ def worker_command(spec: str | Sequence[str] | None) -> list[str]:
     if isinstance(spec, str):
         return shlex.split(spec)
     return list(spec)
-
-
-def start_timeout_from_env() -> float:
-    """Seconds a worker may take to start: ``JITTUTOR_START_TIMEOUT`` or the default."""
-    text = os.environ.get("JITTUTOR_START_TIMEOUT", "").strip()
-    try:
-        value = float(text) if text else DEFAULT_START_TIMEOUT
-    except ValueError:
-        return DEFAULT_START_TIMEOUT
-    return value if value > 0 else DEFAULT_START_TIMEOUT
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -268,7 +259,7 @@ class WorkerPool:
     ) -> None:
         self.command = worker_command(worker_cmd)
         self.use_standby = standby
-        self.start_timeout = start_timeout if start_timeout is not None else start_timeout_from_env()
+        self.start_timeout = start_timeout if start_timeout is not None else DEFAULT_START_TIMEOUT
         self.on_status = on_status
         self.env = env
         self.max_crashes = max_crashes

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jittutor
+from jittutor.errors import LessonsError
 from jittutor.lessons.model import Lesson, LessonError, LessonLoadError, display_path, load_lesson
 
 LESSON_SUFFIXES = (".yaml", ".yml")
@@ -43,7 +44,7 @@ class BrokenLesson:
     errors: list[LessonError]
 
 
-class UnknownLessonError(KeyError):
+class UnknownLessonError(LessonsError, KeyError):
     """No lesson has the id asked for; the message suggests the closest ids."""
 
     def __str__(self) -> str:  # KeyError would repr() the message
@@ -164,6 +165,20 @@ def load_catalogue(dirs: Sequence[Path] | None = None) -> Catalogue:
         for lesson in lessons:
             by_id[lesson.id] = lesson
     return Catalogue(lessons=list(by_id.values()), broken=broken)
+
+
+def lesson_dirs(extra: Sequence[Path]) -> list[Path]:
+    """The built-in lessons, then the packs in ``extra`` (the one list every entry point uses).
+
+    A pack that is not a directory is a :class:`~jittutor.errors.LessonsError`
+    naming it, not a silently empty catalogue.
+    """
+    for directory in extra:
+        if not Path(directory).is_dir():
+            raise LessonsError(
+                f"lesson directory {directory} (from --lessons, JITTUTOR_LESSONS or settings.json): not a directory"
+            )
+    return [builtin_lessons_dir(), *(Path(d) for d in extra)]
 
 
 def validate_paths(paths: Sequence[Path]) -> list[LessonError]:

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from jittutor.lessons.catalogue import Catalogue
-from jittutor.state.store import State, atomic_write_text
+from jittutor.state.files import atomic_write_text
+from jittutor.state.store import State
 
 FORMAT_VERSION = 1
-PROGRESS_DIR_ENV = "JITTUTOR_PROGRESS_DIR"
 COLUMNS = (
     "user", "host", "lesson", "title", "status", "attempts", "hints_used",
     "first_attempt", "last_attempt", "passed_at", "jax_version", "device",
@@ -90,16 +90,11 @@ def write_export(directory: Path, data: dict[str, Any]) -> Path:
     return path
 
 
-def publish(state: State, catalogue: Catalogue, directory: Path | None = None) -> Path | None:
-    """After an attempt: refresh ``DIR/USER@HOST.json`` if a progress directory is set.
-
-    ``directory`` wins over ``JITTUTOR_PROGRESS_DIR``; with neither, nothing is written.
-    """
-    setting = os.environ.get(PROGRESS_DIR_ENV, "").strip()
-    target = directory or (Path(setting).expanduser() if setting else None)
-    if target is None:
+def publish(state: State, catalogue: Catalogue, directory: Path | None) -> Path | None:
+    """After an attempt: refresh ``DIRECTORY/USER@HOST.json`` (the settings' progress directory); None: nothing."""
+    if directory is None:
         return None
-    return write_export(target, export_progress(state, catalogue))
+    return write_export(directory, export_progress(state, catalogue))
 
 
 def rows(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -24,100 +24,20 @@ import contextlib
 import json
 import os
 import re
-import socket
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from jittutor import config as locations
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on Windows; writes stay atomic, just unlocked
-    fcntl = None  # type: ignore[assignment]
+from jittutor import config
+from jittutor.state.files import atomic_write_text, locked, quarantine, read_json_object, remove_stale_temp_files
 
 STATUSES = ("not-started", "in-progress", "done")
+REMEMBERED_FILE = "ui-state.json"
+#: What the app remembers; older versions kept these in settings.json.
+REMEMBERED_KEYS = ("lesson", "device", "predictions", "playground")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-LOCK_TIMEOUT = 5.0  # seconds to wait for another tutor's write before writing anyway
-STALE_TEMP_AGE = 3600.0  # a temporary file this old is left over, whoever wrote it
-_HOST = re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname()) or "host"
-
-
-def _temp_prefix(path: Path) -> str:
-    # Host and pid in the name let the next load tell a dead writer's leftover
-    # from a live writer's file in progress (a second tutor, maybe on another host).
-    return f".{path.name}~{_HOST}~{os.getpid()}~"
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so readers see the old or the new file, whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # EPERM: alive, someone else's
-        return True
-    return True
-
-
-def remove_stale_temp_files(directory: Path, max_age: float = STALE_TEMP_AGE) -> list[Path]:
-    """Delete temporary files of writes that never finished (their writer was killed).
-
-    A file whose writer ran on this host and is gone is removed at once; any
-    other (another host's, or an older naming) only once it is ``max_age`` old,
-    so a live writer's rename never finds its file missing.
-    """
-    removed: list[Path] = []
-    try:
-        candidates = [p for p in directory.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]
-    except OSError:
-        return removed
-    now = time.time()
-    for path in candidates:
-        parts = path.name.split("~")
-        stale = False
-        if len(parts) == 4 and parts[1] == _HOST and parts[2].isdigit():
-            stale = int(parts[2]) != os.getpid() and not _pid_alive(int(parts[2]))
-        if not stale:
-            try:
-                stale = now - path.stat().st_mtime > max_age
-            except OSError:
-                continue
-        if stale:
-            try:
-                path.unlink()
-                removed.append(path)
-            except OSError:
-                continue
-    return removed
 
 
 @dataclass
@@ -132,6 +52,9 @@ class LessonProgress:
     passed_at: float | None = None
     jax_version: str | None = None
     device: str | None = None
+    last_failure: str | None = None  # the diagnosis kind of the last attempt that did not pass
+    ladder: str | None = None  # the failure whose hint ladder the student is on
+    ladder_revealed: int = 0  # rungs of that ladder revealed so far (the app, `check` and `hint` share it)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LessonProgress:
@@ -143,7 +66,7 @@ class LessonProgress:
             value = data[f.name]
             if f.name == "status":
                 ok = value in STATUSES
-            elif f.name in ("attempts", "hints_used"):
+            elif f.name in ("attempts", "hints_used", "ladder_revealed"):
                 ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
             elif f.name in ("first_attempt", "last_attempt", "passed_at"):
                 ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
@@ -171,6 +94,9 @@ def merge_lesson(mine: LessonProgress, theirs: LessonProgress) -> LessonProgress
         passed_at=_earliest(mine.passed_at, theirs.passed_at),
         jax_version=newer.jax_version,
         device=newer.device,
+        last_failure=newer.last_failure,
+        ladder=newer.ladder,
+        ladder_revealed=newer.ladder_revealed,
     )
 
 
@@ -192,7 +118,7 @@ class State:
 
     @classmethod
     def load(cls, home: Path | None = None) -> State:
-        state = cls(home=home or locations.home())
+        state = cls(home=home or config.home())
         for directory in (state.home, state.drafts_path):
             remove_stale_temp_files(directory)
         state.progress = state._read_progress()
@@ -200,44 +126,8 @@ class State:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        """Hold ``JITTUTOR_HOME/.lock`` for a read-merge-write (advisory; bounded wait).
-
-        The kernel drops the lock when its holder dies, even by SIGKILL. A holder
-        that is stopped (Ctrl-Z in another session) cannot wedge this tutor: after
-        :data:`LOCK_TIMEOUT` it writes anyway, still atomically, and says so.
-        """
-        if fcntl is None:
+        with locked(self.home, self.warnings):
             yield
-            return
-        try:
-            self.home.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.home / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError:
-            yield
-            return
-        locked = False
-        try:
-            deadline = time.monotonic() + LOCK_TIMEOUT
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    locked = True
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        self.warnings.append(
-                            f"{self.home / '.lock'}: another jittutor held the lock for {LOCK_TIMEOUT:g} s; "
-                            "saved without it (a concurrent change to the same lesson may be lost)"
-                        )
-                        break
-                    time.sleep(0.01)
-                except OSError:  # a file system without locks: atomic writes still hold
-                    break
-            yield
-        finally:
-            if locked:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     @property
     def progress_path(self) -> Path:
@@ -265,22 +155,12 @@ class State:
                 raise ValueError("'lessons' is not an object")
             return {str(k): LessonProgress.from_json(entry) for k, entry in lessons.items()}
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-            backup = self._quarantine(path)
+            backup = quarantine(path)
             self.warnings.append(
                 f"{path}: progress file is damaged ({type(exc).__name__}: {exc}); "
                 f"kept it as {backup.name} and started with empty progress"
             )
             return {}
-
-    @staticmethod
-    def _quarantine(path: Path) -> Path:
-        backup = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-        n = 1
-        while backup.exists():
-            backup = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{n}")
-            n += 1
-        os.replace(path, backup)
-        return backup
 
     def _update(self, lesson_id: str, change: Callable[[LessonProgress], bool]) -> LessonProgress:
         """Apply ``change`` to the lesson's progress as it is on disk now, and save.
@@ -309,12 +189,29 @@ class State:
             return entry.status
         return "in-progress" if self.has_draft(lesson_id) else "not-started"
 
-    def record_attempt(self, lesson_id: str, passed: bool, device: str | None, jax_version: str | None) -> LessonProgress:
-        """Count a check of this lesson; ``passed`` marks it done (and it stays done)."""
+    def record_attempt(
+        self,
+        lesson_id: str,
+        passed: bool,
+        device: str | None,
+        jax_version: str | None,
+        *,
+        failure: str | None = None,
+        ladder: tuple[str | None, int] | None = None,
+    ) -> LessonProgress:
+        """Count a check of this lesson; ``passed`` marks it done (and it stays done).
+
+        ``failure`` is the kind that led when it did not pass; ``ladder`` the
+        hint ladder the student is on now and how many rungs are revealed.
+        """
 
         def change(entry: LessonProgress) -> bool:
             now = time.time()
             entry.attempts += 1
+            if not passed:
+                entry.last_failure = failure
+            if ladder is not None:
+                entry.ladder, entry.ladder_revealed = ladder
             entry.first_attempt = entry.first_attempt or now
             entry.last_attempt = now
             entry.device, entry.jax_version = device, jax_version
@@ -327,15 +224,18 @@ class State:
 
         return self._update(lesson_id, change)
 
-    def record_hint(self, lesson_id: str, shown: int) -> None:
-        """Remember how many hints were revealed (the highest count wins)."""
-        if shown <= self.lesson(lesson_id).hints_used:
+    def record_hint(self, lesson_id: str, shown: int, ladder: str | None = None) -> None:
+        """Remember that ``shown`` rungs of the ladder for ``ladder`` are revealed.
+
+        ``hints_used`` (what an instructor sees) keeps the highest count.
+        """
+        entry = self.lesson(lesson_id)
+        if shown <= entry.hints_used and (entry.ladder, entry.ladder_revealed) == (ladder, shown):
             return
 
         def change(entry: LessonProgress) -> bool:
-            if shown <= entry.hints_used:
-                return False
-            entry.hints_used = shown
+            entry.ladder, entry.ladder_revealed = ladder, shown
+            entry.hints_used = max(entry.hints_used, shown)
             entry.last_attempt = entry.last_attempt or time.time()
             if entry.status == "not-started":
                 entry.status = "in-progress"
@@ -364,7 +264,7 @@ class State:
         except FileNotFoundError:
             return None
         except UnicodeDecodeError:
-            backup = self._quarantine(path)
+            backup = quarantine(path)
             self.warnings.append(f"{path}: draft is not UTF-8; kept it as {backup.name}")
             return None
 
@@ -380,35 +280,25 @@ class State:
     # -- settings ------------------------------------------------------------------
 
     @property
-    def settings_path(self) -> Path:
-        return self.home / "settings.json"
+    def remembered_path(self) -> Path:
+        return self.home / REMEMBERED_FILE
 
-    def settings(self) -> dict[str, Any]:
-        """The saved settings; a damaged file is kept aside (and reported), never overwritten."""
-        path = self.settings_path
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            return {}
-        except OSError as exc:
-            self.warnings.append(f"{path}: cannot read settings ({exc}); using the defaults")
-            return {}
-        try:
-            data = json.loads(raw.decode("utf-8"))
-            if not isinstance(data, dict):
-                raise ValueError(f"expected an object, found {type(data).__name__}")
-            return data
-        except (ValueError, UnicodeDecodeError) as exc:
-            backup = self._quarantine(path)
-            self.warnings.append(
-                f"{path}: settings file is damaged ({type(exc).__name__}: {exc}); "
-                f"kept it as {backup.name} and used the defaults"
-            )
-            return {}
+    def remembered(self) -> dict[str, Any]:
+        """What the app remembers between sessions (last lesson and device, predictions, playground).
 
-    def save_setting(self, key: str, value: Any) -> None:
-        """Set one setting, keeping any another tutor saved meanwhile."""
+        Kept apart from the configuration in ``settings.json``; keys an older
+        jittutor saved there are still read as a fallback.
+        """
+        data, warnings = read_json_object(self.remembered_path, "remembered state")
+        self.warnings += warnings
+        if not data:
+            legacy, _ = read_json_object(self.home / config.SETTINGS_FILE, "settings")
+            data = {k: v for k, v in legacy.items() if k in REMEMBERED_KEYS}
+        return data
+
+    def remember(self, key: str, value: Any) -> None:
+        """Remember one thing, keeping what another tutor saved meanwhile."""
         with self._locked():
-            data = self.settings()
+            data = self.remembered()
             data[key] = value
-            atomic_write_text(self.settings_path, json.dumps(data, indent=2) + "\n")
+            atomic_write_text(self.remembered_path, json.dumps(data, indent=2) + "\n")

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from jittutor.engine.pool import WorkerPool
 from jittutor.lessons.model import Lesson
-from jittutor.tutoring.grading import grade, lesson_request
+from jittutor.tutoring.grading import grade
+from jittutor.tutoring.requests import lesson_request
 
 
 @dataclass

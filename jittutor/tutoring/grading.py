@@ -1,4 +1,4 @@
-"""From a run report to a verdict: passed or not, why, and which hints to show.
+"""From a run report to a verdict: passed or not, why, which error leads, and the hint ladder.
 
 Shared by the CLI (``check``, ``run``) and the app, so both judge a run the same
 way. No jax, no textual.
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jittutor.diagnosis import Diagnosis, classify_error, diagnose, kind_info
-from jittutor.engine.protocol import CaseSpec, ErrorInfo, RunReport, RunRequest
+from jittutor.diagnosis import Diagnosis, classify_error, diagnose
+from jittutor.engine.protocol import ErrorInfo, RunReport
 from jittutor.lessons.model import Lesson
+from jittutor.tutoring.ladder import ladder_for
 
 
 @dataclass
@@ -20,7 +21,12 @@ class Verdict:
     passed: bool
     diagnoses: list[Diagnosis] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
+    """The hint ladder for this failure, in the order to reveal it (see :mod:`jittutor.tutoring.ladder`)."""
     summary: str = ""
+    error: ErrorInfo | None = None
+    """The error to lead with: the one the primary diagnosis is about, else the first in the report."""
+    where: str = ""
+    """Where :attr:`error` happened, in words: ``case (1.0), under jit``; empty for the run as a whole."""
 
     @property
     def kinds(self) -> list[str]:
@@ -28,41 +34,8 @@ class Verdict:
 
     @property
     def primary(self) -> Diagnosis | None:
-        failing = [d for d in self.diagnoses if d.failing]
-        return (failing or self.diagnoses or [None])[0]
-
-
-def lesson_request(lesson: Lesson, source: str, device: str | None, *, jaxpr: bool = False) -> RunRequest:
-    """The run that checks ``source`` against a lesson's cases."""
-    return RunRequest(
-        source=source,
-        entry=lesson.entry,
-        cases=list(lesson.cases),
-        device=device,
-        filename=f"{lesson.id}.py",
-        setup=lesson.setup,
-        jaxpr=jaxpr,
-        wrap_entry=lesson.checks.wrap_entry,
-    )
-
-
-def free_request(
-    source: str, entry: str, args: list[str], device: str | None, *, filename: str = "student.py", jaxpr: bool = False
-) -> RunRequest:
-    """A run of any function with argument expressions (``jittutor run``, the playground)."""
-    return RunRequest(
-        source=source, entry=entry, cases=[CaseSpec(args=a) for a in args], device=device, filename=filename, jaxpr=jaxpr
-    )
-
-
-def _dedupe(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for item in items:
-        if item not in seen:
-            seen.add(item)
-            out.append(item)
-    return out
+        """The diagnosis that leads: the first failing one, else the first note."""
+        return _primary(self.diagnoses)
 
 
 def _summary(passed: bool, report: RunReport, diagnoses: list[Diagnosis]) -> str:
@@ -87,6 +60,51 @@ def label_errors(report: RunReport) -> RunReport:
     return report
 
 
+def errors_of(report: RunReport) -> list[tuple[ErrorInfo, str]]:
+    """Every error in a report with where it happened, the run's own error first."""
+    found: list[tuple[ErrorInfo, str]] = []
+    if report.error is not None:
+        found.append((report.error, ""))
+    for case in report.cases:
+        if case.args_error is not None:
+            found.append((case.args_error, f"case ({case.args}), evaluating the arguments"))
+        for mode in (case.eager, case.jit):
+            if mode.error is not None:
+                how = "under jit" if mode.mode == "jit" else "eagerly"
+                found.append((mode.error, f"case ({case.args}), {how}"))
+    return found
+
+
+def lead_error(report: RunReport, diagnoses: list[Diagnosis]) -> tuple[ErrorInfo | None, str]:
+    """The error to show first: the one the primary diagnosis is about, else the first one."""
+    found = errors_of(report)
+    primary = _primary(diagnoses)
+    wanted = primary.error if primary is not None else None
+    if wanted is not None:
+        for error, where in found:
+            if error is wanted or (error.type == wanted.type and error.message == wanted.message):
+                return error, where
+        return wanted, ""
+    return found[0] if found else (None, "")
+
+
+def _primary(diagnoses: list[Diagnosis]) -> Diagnosis | None:
+    failing = [d for d in diagnoses if d.failing]
+    return (failing or diagnoses or [None])[0]
+
+
+def _verdict(passed: bool, report: RunReport, diagnoses: list[Diagnosis], hints: list[str]) -> Verdict:
+    error, where = lead_error(report, diagnoses)
+    return Verdict(
+        passed=passed,
+        diagnoses=diagnoses,
+        hints=hints,
+        summary=_summary(passed, report, diagnoses),
+        error=error,
+        where=where,
+    )
+
+
 def assess(report: RunReport, **checks: object) -> Verdict:
     """Judge a run with no lesson: every case ran in both modes and agreed."""
     label_errors(report)
@@ -96,7 +114,7 @@ def assess(report: RunReport, **checks: object) -> Verdict:
     top = next((d for d in diagnoses if d.failing), None) or (diagnoses[0] if diagnoses else None)
     if top is not None:
         hints = list(top.hints)
-    return Verdict(passed=passed, diagnoses=diagnoses, hints=hints, summary=_summary(passed, report, diagnoses))
+    return _verdict(passed, report, diagnoses, hints)
 
 
 def grade(lesson: Lesson, report: RunReport) -> Verdict:
@@ -114,16 +132,6 @@ def grade(lesson: Lesson, report: RunReport) -> Verdict:
         and all(c.expected_ok is not False for c in report.cases)
         and not any(d.failing for d in diagnoses)
     )
-    hints: list[str] = []
-    top = next((d for d in diagnoses if d.failing), None) or (diagnoses[0] if diagnoses else None)
-    if top is not None:
-        own = lesson.hints_by_kind.get(top.kind, [])
-        generic = list(kind_info(top.kind).hints)
-        if top.kind == lesson.starter_fails_with:
-            # The ladder was written for exactly this failure: nudge first, answer last.
-            hints = list(lesson.hints) + own + generic
-        else:
-            hints = own + generic + list(lesson.hints)
-    elif not passed:
-        hints = list(lesson.hints)
-    return Verdict(passed=passed, diagnoses=diagnoses, hints=_dedupe(hints), summary=_summary(passed, report, diagnoses))
+    top = _primary(diagnoses)
+    hints = ladder_for(lesson, top.kind if top is not None else None, passed=passed)
+    return _verdict(passed, report, diagnoses, hints)

@@ -198,6 +198,8 @@ def canned_grade(lesson: Any, report: RunReport) -> Verdict:
         diagnoses=[diagnosis],  # type: ignore[list-item]
         hints=list(CANNED_HINTS),
         summary="not yet: tracer-bool (A tracer was used as a Python bool)",
+        error=report.cases[0].jit.error,
+        where=f"case ({report.cases[0].args}), under jit",
     )
 
 

@@ -63,9 +63,9 @@ async def test_error_hints_pass_and_draft(real_pool: WorkerPool, jittutor_home: 
         hints = screen.query_one(HintsPanel)
         assert "TracerBoolConversionError" in errors.plain
         assert "Attempted boolean conversion of traced array" in errors.plain  # JAX's own words
-        assert screen.hints, "a failing run offers hints"
-        assert screen.hints[0] in hints.markdown_text
-        assert screen.hints[1] not in hints.markdown_text
+        assert screen.current_ladder().rungs, "a failing run offers hints"
+        assert screen.current_ladder().rungs[0] in hints.markdown_text
+        assert screen.current_ladder().rungs[1] not in hints.markdown_text
         assert screen.tabs.active == "tab-feedback"
         # The offending line is marked in the editor (not selected: typing must not replace it), the cursor on it.
         assert screen.editor.error_line == 7
@@ -74,7 +74,7 @@ async def test_error_hints_pass_and_draft(real_pool: WorkerPool, jittutor_home: 
         assert screen.verdict_line.message.startswith("NOT YET")
 
         await pilot.press("f3")
-        assert screen.hints[1] in hints.markdown_text
+        assert screen.current_ladder().rungs[1] in hints.markdown_text
         assert State.load().lesson(lesson_id).hints_used == 2
 
         screen.editor.replace_text(lesson.solution)
@@ -142,7 +142,7 @@ async def test_device_switch_runs_on_cpu1(real_pool: WorkerPool, jittutor_home: 
         await pilot.pause()
         assert app.device == "cpu:1"
         assert screen.report is None, "switching the device runs nothing by itself"
-        assert State.load().settings()["device"] == "cpu:1"
+        assert State.load().remembered()["device"] == "cpu:1"
 
         screen.editor.replace_text(app.catalogue.get("static-args").solution)
         await run(pilot, screen)

@@ -28,14 +28,13 @@ from jittutor.app.widgets.status_line import StatusLine
 from jittutor.app.widgets.text_view import TextView
 from jittutor.engine.protocol import ValueSummary
 from jittutor.lessons.catalogue import load_catalogue
-from jittutor.present.cells import seconds_text, solution_diff
-from jittutor.present.tables import value_text
+from jittutor.present.cells import seconds_text, value_text
 from jittutor.state.store import State
 
 
 @pytest.fixture(autouse=True)
 def canned_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("jittutor.app.screens.main.grade", canned_grade)
+    monkeypatch.setattr("jittutor.tutoring.session.grade", canned_grade)
 
 
 def make_app(lesson_id: str | None = "static-args", dirs: list[Path] | None = None) -> JitTutorApp:
@@ -136,15 +135,15 @@ async def test_solution_opens_after_the_last_hint() -> None:
         await run(pilot, screen)
         panel = screen.query_one(HintsPanel)
         assert screen.solution_text() is None
-        for _ in range(len(screen.hints) - screen.hints_shown):
+        for _ in range(len(screen.current_ladder().rungs) - screen.current_ladder().revealed):
             await pilot.press("f3")
-        assert screen.hints_shown == len(screen.hints)
+        assert screen.current_ladder().revealed == len(screen.current_ladder().rungs)
         assert "show the solution" in panel.markdown_text
         await pilot.press("f3")
-        assert screen.solution_shown
+        assert screen.current_ladder().solution_shown
         assert "```diff" in panel.markdown_text
         assert "+cond_func = jax.jit(cond_func_impl, static_argnums=(0,))" in panel.markdown_text
-        assert State.load().lesson("static-args").hints_used == len(screen.hints)
+        assert State.load().lesson("static-args").hints_used == len(screen.current_ladder().rungs)
 
 
 @run_async
@@ -250,7 +249,6 @@ def test_value_and_time_cells() -> None:
     assert value_text(array) == "f32[2] [1., 2.]"
     assert value_text(ValueSummary(repr="9.0", type="float")) == "9.0"
     assert seconds_text(1.2e-5) == "12.0 µs" and seconds_text(0.0034) == "3.40 ms" and seconds_text(None) == "-"
-    assert "+b" in solution_diff("a\n", "b\n")
 
 
 def test_the_app_never_imports_jax() -> None:
@@ -267,7 +265,10 @@ def test_the_app_never_imports_jax() -> None:
 @run_async
 async def test_a_worker_that_cannot_start_is_reported() -> None:
     catalogue = load_catalogue([PINNED_LESSONS])
-    app = JitTutorApp("static-args", worker_cmd="/bin/false", catalogue=catalogue, state=State.load(), blink=False)
+    from jittutor.config import load_settings
+
+    settings = load_settings(worker_cmd="/bin/false")
+    app = JitTutorApp("static-args", settings=settings, catalogue=catalogue, state=State.load(), blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.worker_status == "failed", "the start failure", timeout=60)
         assert "worker failed to start" in str(app.screen.query_one(StatusLine).render())
@@ -311,8 +312,11 @@ async def answer(pilot: Pilot[Any], screen: MainScreen, *keys: str) -> None:
     assert pilot.app.screen is screen
 
 
-def prediction_notes(app: JitTutorApp) -> list[Any]:
-    return [n for n in app._notifications if n.title.startswith("Prediction")]
+def prediction_text(screen: MainScreen) -> str:
+    """What the Feedback pane says about the prediction (it is never a toast over the hints)."""
+    assert not [n for n in screen.app._notifications if n.title.startswith("Prediction")]
+    assert screen.tabs.active == "tab-feedback"
+    return screen.query_one(HintsPanel).markdown_text
 
 
 @run_async
@@ -334,25 +338,24 @@ async def test_predict_question_right_answer_is_scored_saved_and_not_asked_again
         await answer(pilot, screen, "enter")
         assert len(app.pool.requests) == 1
         assert screen.verdict_line.message.startswith("NOT YET")
-        [note] = prediction_notes(app)
-        assert note.title == "Prediction: RIGHT" and note.severity == "information"
-        assert "You predicted 2. 1: right." in note.message
-        assert predict.explanation.strip() in note.message
-        assert State.load().settings()["predictions"] == {"jit-basics": {"choice": 1, "correct": True}}
+        note = prediction_text(screen)
+        assert "**Prediction: right.** You predicted **2. 1**: right." in note
+        assert predict.explanation.strip() in note
+        assert State.load().remembered()["predictions"] == {"jit-basics": {"choice": 1, "correct": True}}
 
         await pilot.press("f5")  # the second run: no question
         await pilot.pause()
         assert app.screen is screen
         await wait_for(pilot, lambda: len(app.pool.requests) == 2, "the second run", timeout=10)
         await settle(pilot)
-        assert len(prediction_notes(app)) == 1, "revealed once"
+        assert "Prediction" not in screen.query_one(HintsPanel).markdown_text, "revealed once, after its own run"
 
     again = make_app("jit-basics")  # a new session: answered before, so not asked again
     async with again.run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot)
         await run(pilot, screen)
         assert again.screen is screen and len(again.pool.requests) == 1
-        assert not prediction_notes(again)
+        assert "Prediction" not in screen.query_one(HintsPanel).markdown_text
 
 
 @run_async
@@ -369,10 +372,9 @@ async def test_predict_wrong_answer_shows_the_right_one() -> None:
         assert question.choice is None
         await pilot.press("3")
         await answer(pilot, screen, "enter")
-        [note] = prediction_notes(app)
-        assert note.title == "Prediction: NOT QUITE" and note.severity == "warning"
-        assert "You predicted 3. 3; the answer is 2. 1." in note.message
-        assert State.load().settings()["predictions"] == {"jit-basics": {"choice": 2, "correct": False}}
+        note = prediction_text(screen)
+        assert "**Prediction: not quite.** You predicted **3. 3**; the answer is **2. 1**." in note
+        assert State.load().remembered()["predictions"] == {"jit-basics": {"choice": 2, "correct": False}}
 
 
 @run_async
@@ -382,8 +384,8 @@ async def test_escape_skips_the_question_and_runs() -> None:
         screen = await ready(pilot)
         await ask(pilot, screen)
         await answer(pilot, screen, "escape")
-        assert len(app.pool.requests) == 1 and not prediction_notes(app)
-        assert "predictions" not in State.load().settings()
+        assert len(app.pool.requests) == 1 and "Prediction" not in screen.query_one(HintsPanel).markdown_text
+        assert "predictions" not in State.load().remembered()
         await run(pilot, screen)  # asked once a session: the next run goes straight ahead
         assert app.screen is screen and len(app.pool.requests) == 2
 

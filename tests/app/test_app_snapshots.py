@@ -33,7 +33,7 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40"
 
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch) -> JitTutorApp:
-    monkeypatch.setattr("jittutor.app.screens.main.grade", canned_grade)
+    monkeypatch.setattr("jittutor.tutoring.session.grade", canned_grade)
     catalogue = load_catalogue([PINNED_LESSONS])
     return JitTutorApp("static-args", catalogue=catalogue, state=State.load(), pool=FakePool(), blink=False)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from support import REPO
 
-from jittutor.state.store import STALE_TEMP_AGE, State, remove_stale_temp_files
+from jittutor.state.files import STALE_TEMP_AGE, remove_stale_temp_files
+from jittutor.state.store import State
 
 HAMMER = """
 import sys
@@ -42,7 +43,7 @@ while True:
     i += 1
     state.record_attempt(f"lesson-{i % 3}", passed=False, device="cpu:0", jax_version="0.10.2")
     state.save_draft("static-args", f"def f(x):\\n    return x * {i}\\n" + "# padding\\n" * (i % 500))
-    state.save_setting("theme", {"n": i, "pad": "x" * (i % 3000)})
+    state.remember("theme", {"n": i, "pad": "x" * (i % 3000)})
 """
 
 
@@ -147,7 +148,7 @@ def test_stale_temp_files_of_other_hosts_wait_until_old(tmp_path: Path) -> None:
 
 
 def test_temp_file_of_a_live_writer_on_this_host_is_kept(jittutor_home: Path) -> None:
-    from jittutor.state.store import _HOST
+    from jittutor.state.files import _HOST
 
     jittutor_home.mkdir(parents=True)
     mine = jittutor_home / f".progress.json~{_HOST}~{os.getpid()}~abc.tmp"
@@ -159,23 +160,37 @@ def test_temp_file_of_a_live_writer_on_this_host_is_kept(jittutor_home: Path) ->
 
 
 @pytest.mark.parametrize("text", ['{"theme": "da', "[1, 2]", "\udcff"], ids=["truncated", "not-an-object", "not-utf8"])
+def test_damaged_remembered_state_is_kept_aside_and_reported(jittutor_home: Path, text: str) -> None:
+    jittutor_home.mkdir(parents=True)
+    path = jittutor_home / "ui-state.json"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    state = State.load()
+    assert state.remembered() == {}
+    assert len(state.warnings) == 1 and "remembered state file is damaged" in state.warnings[0]
+    (backup,) = jittutor_home.glob("ui-state.json.corrupt-*")
+    assert backup.read_bytes() == text.encode("utf-8", "surrogateescape")
+    state.remember("theme", "light")
+    assert State.load().remembered() == {"theme": "light"}
+
+
+@pytest.mark.parametrize("text", ['{"worker_cmd": "da', "[1, 2]", "\udcff"], ids=["truncated", "not-an-object", "not-utf8"])
 def test_damaged_settings_are_kept_aside_and_reported(jittutor_home: Path, text: str) -> None:
+    from jittutor.config import load_settings
+
     jittutor_home.mkdir(parents=True)
     path = jittutor_home / "settings.json"
     path.write_bytes(text.encode("utf-8", "surrogateescape"))
-    state = State.load()
-    assert state.settings() == {}
-    assert len(state.warnings) == 1 and "settings file is damaged" in state.warnings[0]
+    settings = load_settings(environ={"JITTUTOR_HOME": str(jittutor_home)})
+    assert settings.worker_cmd is None
+    assert len(settings.warnings) == 1 and "settings file is damaged" in settings.warnings[0]
     (backup,) = jittutor_home.glob("settings.json.corrupt-*")
     assert backup.read_bytes() == text.encode("utf-8", "surrogateescape")
-    state.save_setting("theme", "light")
-    assert State.load().settings() == {"theme": "light"}
 
 
 def test_a_stopped_tutor_holding_the_lock_does_not_wedge_another(jittutor_home: Path, monkeypatch) -> None:
     import fcntl
 
-    import jittutor.state.store as state_module
+    import jittutor.state.files as state_module
 
     monkeypatch.setattr(state_module, "LOCK_TIMEOUT", 0.3)
     jittutor_home.mkdir(parents=True)

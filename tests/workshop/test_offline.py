@@ -40,7 +40,7 @@ def test_no_network_client_is_imported(path: Path) -> None:
 
 
 def test_the_served_page_loads_nothing_from_outside() -> None:
-    page = (PACKAGE / "serve_page" / "app_index.html").read_text(encoding="utf-8")
+    page = (PACKAGE / "cli" / "serve_page" / "app_index.html").read_text(encoding="utf-8")
     assert not URL.findall(page), "the browser page must load only from the tutor's own server"
     assert "fonts.googleapis" not in page
 
@@ -48,7 +48,7 @@ def test_the_served_page_loads_nothing_from_outside() -> None:
 def test_the_browser_assets_are_bundled() -> None:
     textual_serve = pytest.importorskip("textual_serve", reason="textual-serve is not installed")
     static = Path(textual_serve.__file__).parent / "static"
-    page = (PACKAGE / "serve_page" / "app_index.html").read_text(encoding="utf-8")
+    page = (PACKAGE / "cli" / "serve_page" / "app_index.html").read_text(encoding="utf-8")
     for asset in re.findall(r"\{\{ config\.static\.url \}\}([\w./-]+)", page):
         assert (static / asset).is_file(), f"the page needs {asset}, which textual-serve does not ship"
     script = (static / "js" / "textual.js").read_text(encoding="utf-8", errors="replace")

@@ -127,16 +127,17 @@ def test_a_check_refreshes_the_shared_file(tmp_path: Path) -> None:
 
 
 def test_publish_writes_only_when_a_directory_is_set(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from jittutor.config import load_settings
     from jittutor.lessons.catalogue import load_catalogue
-    from jittutor.state.export import PROGRESS_DIR_ENV, publish
+    from jittutor.state.export import publish
     from jittutor.state.store import State
 
     state, catalogue = State.load(), load_catalogue()
-    monkeypatch.delenv(PROGRESS_DIR_ENV, raising=False)
-    assert publish(state, catalogue) is None
+    monkeypatch.delenv("JITTUTOR_PROGRESS_DIR", raising=False)
+    assert publish(state, catalogue, load_settings().progress_dir) is None
     shared = tmp_path / "class"
-    monkeypatch.setenv(PROGRESS_DIR_ENV, str(shared))
+    monkeypatch.setenv("JITTUTOR_PROGRESS_DIR", str(shared))
     state.record_attempt("static-args", True, "cpu:0", "0.10.2")
-    path = publish(state, catalogue)
+    path = publish(state, catalogue, load_settings().progress_dir)
     assert path is not None and path.parent == shared and path.suffix == ".json"
     assert '"static-args"' in path.read_text()

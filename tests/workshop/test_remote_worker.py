@@ -18,7 +18,7 @@ import pytest
 from support import REPO, TWO_CPUS, jittutor, worker_env
 from workshop_support import free_port, jittutor_popen, launcher_script, stop, wait_for_port, wait_gone
 
-from jittutor.engine.launch import LaunchError, StartNotice, parse_mem_fraction, resolve_launch
+from jittutor.engine.launch import StartNotice
 
 pytestmark = pytest.mark.slow
 
@@ -111,10 +111,10 @@ def test_mem_fraction_reaches_the_worker(tmp_path: Path) -> None:
 
 def test_mem_fraction_from_the_environment_reaches_a_local_worker() -> None:
     code = (
-        "from jittutor.engine.launch import resolve_launch\n"
+        "from jittutor.config import load_settings\n"
         "from jittutor.engine.pool import WorkerPool\n"
-        "launch = resolve_launch(None, None)\n"
-        "with WorkerPool(launch.command, standby=False, env=launch.env()) as pool:\n"
+        "settings = load_settings()\n"
+        "with WorkerPool(settings.worker_cmd, standby=False, env=settings.worker_env()) as pool:\n"
         "    print(pool.info().jax_version)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=worker_env(JITTUTOR_MEM_FRACTION="0.5"), cwd=REPO, timeout=180)
@@ -132,24 +132,6 @@ def test_bad_mem_fraction_in_the_environment_names_the_variable() -> None:
     out = jittutor("devices", env=worker_env(JITTUTOR_MEM_FRACTION="2"))
     assert out.returncode == 2
     assert "JITTUTOR_MEM_FRACTION" in out.stderr
-
-
-def test_resolve_launch_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("JITTUTOR_WORKER_CMD", raising=False)
-    monkeypatch.delenv("JITTUTOR_MEM_FRACTION", raising=False)
-    assert resolve_launch(None, None, {}).origin == "default"
-    assert resolve_launch(None, None, {"worker_cmd": "srun x", "mem_fraction": 0.5}).mem_fraction == 0.5
-    assert resolve_launch(None, None, {"worker_cmd": "srun x"}).origin == "settings.json"
-    monkeypatch.setenv("JITTUTOR_WORKER_CMD", "ssh y")
-    assert resolve_launch(None, None, {"worker_cmd": "srun x"}).command == "ssh y"
-    assert resolve_launch("z", "1", {"worker_cmd": "srun x"}).command == "z"
-    assert resolve_launch(None, "1").env()["JITTUTOR_MEM_FRACTION"] == "1"  # type: ignore[index]
-    assert resolve_launch(None, None).env() is None
-    monkeypatch.delenv("JITTUTOR_WORKER_CMD")
-    with pytest.raises(LaunchError, match="settings.json"):
-        resolve_launch(None, None, {"worker_cmd": ["srun"]})
-    with pytest.raises(LaunchError):
-        parse_mem_fraction("inf")
 
 
 def test_start_notice_speaks_only_when_slow() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,7 +15,7 @@ from jittutor.app import keys
 from jittutor.app.messages import RunDone
 from jittutor.app.screens.confirm import ConfirmScreen
 from jittutor.app.screens.lesson_picker import LessonPickerScreen
-from jittutor.app.screens.predict import PredictScreen, prediction_note
+from jittutor.app.screens.predict import PredictScreen
 from jittutor.app.screens.run_screen import RunScreen
 from jittutor.app.widgets.code_editor import CodeEditor
 from jittutor.app.widgets.error_panel import ErrorPanel
@@ -29,13 +28,12 @@ from jittutor.app.widgets.verdict_line import VerdictLine
 from jittutor.engine.protocol import RunReport, RunRequest
 from jittutor.lessons.catalogue import UnknownLessonError
 from jittutor.lessons.model import Lesson
-from jittutor.state.export import publish as publish_progress
-from jittutor.tutoring.grading import Verdict, grade, lesson_request
+from jittutor.tutoring.grading import Verdict
+from jittutor.tutoring.ladder import HintLadder, Reveal
+from jittutor.tutoring.session import Checked, Code, LessonSession
 
 #: Seconds after the last keystroke before the draft is written.
 AUTOSAVE_DELAY = 1.0
-#: The setting that holds the answers to lessons' predict questions: {lesson id: {"choice": i, "correct": b}}.
-PREDICTIONS_SETTING = "predictions"
 
 
 class MainScreen(RunScreen):
@@ -67,9 +65,12 @@ class MainScreen(RunScreen):
         self._text = ""  # the editor's text as of the last change (readable while shutting down)
         self._saved_text = ""  # what the draft file (or the starter) holds
         self._save_timer: Timer | None = None
-        self._run_lesson: Lesson | None = None  # the lesson the run in progress checks
-        self._predict_asked: set[str] = set()  # lessons whose question was asked in this session
-        self._prediction: tuple[str, int] | None = None  # (lesson id, choice) to reveal after its run
+        self.session: LessonSession | None = None  # the open lesson's session (its ladder, its prediction)
+        self._sessions: dict[str, LessonSession] = {}
+        self._run_session: LessonSession | None = None  # the session the run in progress checks
+        self._run_code: Code | None = None
+        self._run_request: RunRequest | None = None
+        self._checked: Checked | None = None  # the last run's result, as the session judged it
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -111,7 +112,7 @@ class MainScreen(RunScreen):
                 catalogue.get(self.initial_lesson_id)
             except UnknownLessonError as exc:
                 self.notify(str(exc), severity="error", markup=False)
-        remembered = self.tutor.state.settings().get("lesson")
+        remembered = self.tutor.state.remembered().get("lesson")
         if isinstance(remembered, str) and remembered in catalogue:
             return remembered
         for lesson in catalogue.lessons:
@@ -140,6 +141,11 @@ class MainScreen(RunScreen):
         self.save_draft_now()
         lesson = self.tutor.catalogue.get(lesson_id)
         self.lesson = lesson
+        self.session = self._sessions.get(lesson.id)
+        if self.session is None:
+            self.session = self._sessions[lesson.id] = LessonSession(
+                lesson, self.tutor.state, self.tutor.catalogue, progress_dir=self.tutor.settings.progress_dir
+            )
         state = self.tutor.state
         try:
             draft = state.load_draft(lesson.id)
@@ -155,7 +161,6 @@ class MainScreen(RunScreen):
         editor.move_cursor((0, 0))
         self.query_one("#lesson-pane", LessonPane).show(lesson)
         self.request = self.report = self.verdict = None
-        self.hints, self.hints_shown, self.solution_shown = [], 0, False
         self.query_one("#error-panel", ErrorPanel).show(None, None)
         self.query_one("#results", ResultsTable).show(None)
         self.query_one("#output", TextView).show("(nothing run yet)")
@@ -175,7 +180,7 @@ class MainScreen(RunScreen):
         self.refresh_lesson_list()
         self.refresh_bindings()
         try:
-            state.save_setting("lesson", lesson.id)
+            state.remember("lesson", lesson.id)
         except OSError:
             pass
 
@@ -293,113 +298,88 @@ class MainScreen(RunScreen):
     # -- running -------------------------------------------------------------------
 
     def build_request(self) -> RunRequest | None:
-        if self.lesson is None:
+        if self.lesson is None or self.session is None:
             self.notify("No lesson is open.", severity="warning")
             return None
         self.save_draft_now()
-        return lesson_request(self.lesson, self.editor.text, self.tutor.device, jaxpr=self.show_jaxpr)
+        self._run_code = self.session.code(text=self.editor.text)
+        request = self._run_request = self.session.request(self._run_code, jaxpr=self.show_jaxpr)
+        request.device = self.tutor.device
+        return request
 
     def action_run(self) -> None:
-        lesson = self.lesson
-        if lesson is not None and lesson.predict is not None and self._should_ask(lesson):
-            self._predict_asked.add(lesson.id)
-            self.app.push_screen(PredictScreen(lesson.predict), partial(self._predicted, lesson))
+        session = self.session
+        if session is not None and not self.running and not self.tutor.run_busy and self._ask_first(session):
+            self.app.push_screen(PredictScreen(session.lesson.predict), partial(self._predicted, session))  # type: ignore[arg-type]
             return
-        self._run_lesson = lesson
+        self._run_session = session
         super().action_run()
 
-    def judge(self, report: RunReport) -> Verdict:
-        assert self._run_lesson is not None
-        return grade(self._run_lesson, report)
+    def _ask_first(self, session: LessonSession) -> bool:
+        return self.tutor.ask_predictions and session.prediction_due()
 
-    def show_result(self, message: RunDone) -> None:
-        if self.lesson is not None and self._run_lesson is not None and self._run_lesson.id == self.lesson.id:
-            super().show_result(message)
-
-    def after_run(self, message: RunDone) -> None:
-        lesson = self._run_lesson
-        if lesson is None:
-            return
-        report = message.report
-        try:
-            self.tutor.state.record_attempt(lesson.id, message.verdict.passed, report.device, report.jax_version)
-        except OSError as exc:
-            self.notify(f"Could not save your progress: {exc}", severity="error", markup=False)
-        try:  # the instructor's shared progress directory, when the workshop set one
-            publish_progress(self.tutor.state, self.tutor.catalogue)
-        except OSError as exc:
-            self.notify(f"Could not update the shared progress file: {exc}", severity="warning", markup=False)
-        self.refresh_lesson_list()
-        if message.verdict.passed and self.lesson is lesson:
-            nxt = self.tutor.catalogue.next_id(lesson.id)
-            then = f"{self.key_for('next_lesson')}: next lesson." if nxt else "That was the last lesson."
-            self.verdict_line.set_verdict("passed", f"{self.verdict_line.message.rstrip('.')}. {then}")
-            self.refresh_hints()
-        self._reveal_prediction(lesson)
-
-    # -- predict questions -----------------------------------------------------------
-
-    def saved_predictions(self) -> dict[str, Any]:
-        saved = self.tutor.state.settings().get(PREDICTIONS_SETTING)
-        return saved if isinstance(saved, dict) else {}
-
-    def _should_ask(self, lesson: Lesson) -> bool:
-        """Ask before the lesson's first run in this session, unless answered before (or a run is going)."""
-        return (
-            self.tutor.ask_predictions
-            and not self.running
-            and not self.tutor.run_busy
-            and lesson.id not in self._predict_asked
-            and lesson.id not in self.saved_predictions()
-        )
-
-    def _predicted(self, lesson: Lesson, choice: int | None) -> None:
+    def _predicted(self, session: LessonSession, choice: int | None) -> None:
         """The question was answered (``choice``) or skipped (None): remember the answer, then run."""
-        if choice is not None and lesson.predict is not None:
-            self._prediction = (lesson.id, choice)
-            answers = {
-                **self.saved_predictions(),
-                lesson.id: {"choice": choice, "correct": choice == lesson.predict.answer},
-            }
-            try:
-                self.tutor.state.save_setting(PREDICTIONS_SETTING, answers)
-            except OSError as exc:
-                self.notify(f"Could not save your prediction: {exc}", severity="warning", markup=False)
-        if self.lesson is lesson:
+        for warning in session.predict(choice):
+            self.notify(warning, severity="warning", markup=False)
+        if self.session is session:
             self.action_run()
 
-    def _reveal_prediction(self, lesson: Lesson) -> None:
-        """After the run: say whether the prediction made before it was right, and why."""
-        if self._prediction is None or self._prediction[0] != lesson.id or lesson.predict is None:
-            return
-        choice = self._prediction[1]
-        self._prediction = None
-        title, text = prediction_note(lesson.predict, choice)
-        right = choice == lesson.predict.answer
-        self.notify(text, title=title, severity="information" if right else "warning", markup=False, timeout=20)
+    def judge(self, report: RunReport) -> Verdict:
+        """In the run's thread: the session grades, records the attempt and moves the ladder."""
+        session = self._run_session
+        assert session is not None and self._run_code is not None and self._run_request is not None
+        checked = session.judge(self._run_code, self._run_request, report)
+        self._checked = checked
+        return checked.verdict
 
-    def idle_hints(self) -> list[str]:
-        return list(self.lesson.hints) if self.lesson is not None else []
+    def show_result(self, message: RunDone) -> None:
+        if self.session is not None and self._run_session is self.session:
+            super().show_result(message)
 
-    def hint_revealed(self, shown: int) -> None:
-        if self.lesson is not None:
-            try:
-                self.tutor.state.record_hint(self.lesson.id, shown)
-            except OSError:
-                pass
+    def update_ladder(self, verdict: Verdict) -> None:
+        pass  # the session moved the ladder when it judged the run
+
+    def current_ladder(self) -> HintLadder:
+        return self.session.ladder if self.session is not None else HintLadder([])
+
+    def reveal(self) -> Reveal:
+        if self.session is None:
+            return Reveal("end")
+        reveal = self.session.reveal_next()
+        if reveal.what == "hint":
             self.refresh_lesson_list()
+        return reveal
+
+    def after_run(self, message: RunDone) -> None:
+        session = self._run_session
+        checked = self._checked
+        if session is None or checked is None:
+            return
+        for warning in checked.warnings:
+            self.notify(warning, severity="warning", markup=False)
+        self.refresh_lesson_list()
+        if checked.passed and self.session is session:
+            then = f"{self.key_for('next_lesson')}: next lesson." if checked.next_lesson else "That was the last lesson."
+            self.verdict_line.set_verdict("passed", f"{self.verdict_line.message.rstrip('.')}. {then}")
+            self.refresh_hints()
+        if checked.prediction is not None and self.session is session:
+            # In the Feedback pane, beside the result that answers it (not a toast that hides the hints).
+            self.tabs.active = "tab-feedback"
+            self.refresh_hints()
+
+    def prediction_markdown(self) -> str:
+        checked = self._checked
+        if checked is None or checked.prediction is None or self._run_session is not self.session:
+            return ""
+        return f"**{checked.prediction.title}.** {checked.prediction.text}"
 
     def solution_text(self) -> str | None:
-        lesson = self.lesson
-        if lesson is None:
-            return None
-        hints = self.hints if self.verdict is not None else self.idle_hints()
-        unlocked = (
-            (self.verdict is not None and self.verdict.passed)
-            or (bool(hints) and self.hints_shown >= len(hints))
-            or self.tutor.state.status(lesson.id) == "done"
-        )
-        return lesson.solution if unlocked else None
+        session = self.session
+        return session.lesson.solution if session is not None and session.solution_available() else None
+
+    def solution_diff(self) -> str:
+        return self.session.solution_diff(self.editor.text) if self.session is not None else ""
 
     def docs_link(self) -> str:
         return self.lesson.docs if self.lesson is not None else ""

@@ -13,7 +13,9 @@ from jittutor.app.widgets.code_editor import CodeEditor
 from jittutor.app.widgets.status_line import StatusLine
 from jittutor.app.widgets.verdict_line import VerdictLine
 from jittutor.engine.protocol import RunReport, RunRequest
-from jittutor.tutoring.grading import Verdict, assess, free_request
+from jittutor.errors import UsageError
+from jittutor.tutoring.grading import Verdict, assess
+from jittutor.tutoring.requests import check_args, check_entry, free_request
 
 EXAMPLE_SOURCE = """import jax
 import jax.numpy as jnp
@@ -40,7 +42,7 @@ class PlaygroundScreen(RunScreen):
         super().__init__(id="playground")
 
     def compose(self) -> ComposeResult:
-        saved = self.tutor.state.settings().get(SETTING)
+        saved = self.tutor.state.remembered().get(SETTING)
         saved = saved if isinstance(saved, dict) else {}
         yield StatusLine(id="status")
         with Horizontal(id="pg-top"):
@@ -67,12 +69,20 @@ class PlaygroundScreen(RunScreen):
 
     def build_request(self) -> RunRequest | None:
         entry = self.query_one("#pg-entry", Input).value.strip()
-        if not entry.isidentifier():
+        try:
+            check_entry(entry, "Function to call:")
+        except UsageError:
             self.notify("Name the function to call (a Python name such as f).", severity="warning")
             self.query_one("#pg-entry", Input).focus()
             return None
         lines = [line.strip() for line in self.query_one("#pg-args", TextArea).text.splitlines()]
         args = [line for line in lines if line and not line.startswith("#")] or [""]
+        try:
+            check_args(args, "Arguments:")
+        except UsageError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            self.query_one("#pg-args", TextArea).focus()
+            return None
         self.save_draft_now()
         return free_request(
             self.editor.text, entry, args, self.tutor.device, filename="playground.py", jaxpr=self.show_jaxpr
@@ -82,7 +92,7 @@ class PlaygroundScreen(RunScreen):
         return assess(report)
 
     def save_draft_now(self) -> None:
-        """Remember the playground's code, entry and arguments in the settings."""
+        """Remember the playground's code, entry and arguments (remembered state, not settings)."""
         try:
             data = {
                 "source": self.editor.text,
@@ -91,14 +101,14 @@ class PlaygroundScreen(RunScreen):
             }
         except Exception:  # noqa: BLE001 - widgets already gone while shutting down
             return
-        if self.tutor.state.settings().get(SETTING) != data:
+        if self.tutor.state.remembered().get(SETTING) != data:
             try:
-                self.tutor.state.save_setting(SETTING, data)
+                self.tutor.state.remember(SETTING, data)
             except OSError as exc:
                 self.notify(f"Could not save the playground: {exc}", severity="error", markup=False)
 
     def action_back(self) -> None:
         self.save_draft_now()
         if self.running:
-            self.tutor.pool.cancel()
+            self.tutor.cancel_run()
         self.dismiss()

@@ -16,19 +16,6 @@ from jittutor.lessons.model import Predict
 MAX_KEYED_CHOICES = 9
 
 
-def prediction_note(predict: Predict, choice: int) -> tuple[str, str]:
-    """The title and text that reveal whether ``choice`` was right, with the lesson's explanation."""
-    right = choice == predict.answer
-    picked = f"You predicted {choice + 1}. {predict.choices[choice]}"
-    if right:
-        text = f"{picked}: right."
-    else:
-        text = f"{picked}; the answer is {predict.answer + 1}. {predict.choices[predict.answer]}."
-    if predict.explanation.strip():
-        text += f"\n{predict.explanation.strip()}"
-    return ("Prediction: RIGHT" if right else "Prediction: NOT QUITE"), text
-
-
 class PredictScreen(ModalScreen[int | None]):
     """Ask the question; 1-9 pick a choice, Enter confirms, Escape skips (dismisses with None)."""
 

@@ -1,20 +1,21 @@
-"""What the lesson screen and the playground share: running code in the worker and showing the result.
+"""What the lesson screen and the playground share: asking the app to run code, and showing the result.
 
-A subclass composes widgets with the ids used here (``#editor``, ``#verdict``,
-``#tabs``, ``#error-panel``, ``#hints-panel``, ``#results``, ``#jaxpr``,
-``#output``) and says how to build a request and judge a report.
+The run itself belongs to the app (:meth:`JitTutorApp.run_code`): this screen
+never touches the pool. A subclass composes an editor (``#editor``), a verdict
+line (``#verdict``) and the result panes (:meth:`compose_result_panes` inside a
+``TabbedContent#tabs``), and says how to build a request, judge a report and
+climb its hint ladder.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
 
 from jittutor.app.messages import RunDone, RunStopped
 from jittutor.app.screens.device_picker import DevicePickerScreen
@@ -24,11 +25,10 @@ from jittutor.app.widgets.hints_panel import HintsPanel, HintsView
 from jittutor.app.widgets.results_table import ResultsTable
 from jittutor.app.widgets.text_view import TextView
 from jittutor.app.widgets.verdict_line import VerdictLine
-from jittutor.engine.devices import DeviceNotFound, resolve_device
-from jittutor.engine.pool import EngineError, RunCancelled
 from jittutor.engine.protocol import RunReport, RunRequest
-from jittutor.present.cells import main_error, solution_diff
+from jittutor.present.cells import output_note, output_sections
 from jittutor.tutoring.grading import Verdict
+from jittutor.tutoring.ladder import HintLadder, Reveal
 
 if TYPE_CHECKING:
     from jittutor.app.app import JitTutorApp
@@ -44,15 +44,13 @@ class RunScreen(Screen[None]):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.running = False
+        self.running = False  # this screen's run is going (the app runs one at a time)
         self.rerun_pending = False  # F5 during a run: cancel it, then run the new code
         self.show_jaxpr = False
         self.request: RunRequest | None = None
         self.report: RunReport | None = None
         self.verdict: Verdict | None = None
-        self.hints: list[str] = []
-        self.hints_shown = 0
-        self.solution_shown = False
+        self.ladder = HintLadder([])  # the playground's ladder; the lesson screen's lives in its session
         self.runs_finished = 0  # runs that ended (with a result, cancelled or failed)
 
     # -- what subclasses provide ---------------------------------------------------
@@ -68,16 +66,20 @@ class RunScreen(Screen[None]):
     def after_run(self, message: RunDone) -> None:
         """Called on the UI thread after a run's result is shown."""
 
-    def idle_hints(self) -> list[str]:
-        """Hints to offer before any run."""
-        return []
+    def current_ladder(self) -> HintLadder:
+        """The hint ladder the student is on."""
+        return self.ladder
 
-    def hint_revealed(self, shown: int) -> None:
-        """The student revealed hint number ``shown``."""
+    def reveal(self) -> Reveal:
+        """Climb one rung (then the solution, then the end)."""
+        return self.ladder.reveal(solution=None)
 
     def solution_text(self) -> str | None:
         """The reference solution, when the student may see it now."""
         return None
+
+    def solution_diff(self) -> str:
+        return ""
 
     def docs_link(self) -> str:
         return ""
@@ -136,19 +138,20 @@ class RunScreen(Screen[None]):
 
     def action_run(self) -> None:
         if self.running:
+            if self.tutor.cancelling:
+                return  # already cancelling to run the new code: one more F5 changes nothing
             # A second run replaces the first: cancel it, and run the current code once it stopped.
             self.rerun_pending = True
-            self.tutor.pool.cancel()
+            self.tutor.cancel_run()
             self.verdict_line.set_verdict("cancelled", "CANCELLING the run in progress to run your new code...")
             return
         if self.tutor.run_busy:
             self.notify(f"A run is already going; {self.key_for('cancel_run')} cancels it.", severity="warning")
             return
         request = self.build_request()
-        if request is None:
+        if request is None or not self.tutor.run_code(self, request, self.judge):
             return
         self.running = True
-        self.tutor.run_busy = True
         self.editor.mark_error_line(None)
         self.refresh_bindings()
         device = request.device or "the default device"
@@ -158,34 +161,11 @@ class RunScreen(Screen[None]):
             "running",
             f"RUNNING {n} case{'s' if n != 1 else ''} on {device}{waiting}... {self.key_for('cancel_run')} cancels",
         )
-        self.run_request(request)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="run", description="run code in the worker")
-    def run_request(self, request: RunRequest) -> None:
-        pool = self.tutor.pool
-        try:
-            if getattr(pool, "dead_reason", None):
-                pool.restart()  # the student asked to run again after the pool gave up
-            if request.device is not None and request.device not in {d.name for d in self.tutor.devices}:
-                # Run pressed while the worker was starting: the device is still the user's spelling.
-                info = pool.info()
-                try:
-                    request.device = resolve_device(request.device, info.devices, info.default_device).name
-                except DeviceNotFound:
-                    request.device = None
-            report = pool.run(request, timeout=self.tutor.run_timeout)
-        except RunCancelled:
-            self.post_message(RunStopped(cancelled=True, message="Run cancelled."))
-            return
-        except EngineError as exc:
-            self.post_message(RunStopped(cancelled=False, message=str(exc)))
-            return
-        self.post_message(RunDone(request=request, report=report, verdict=self.judge(report)))
 
     def _run_over(self) -> None:
         self.runs_finished += 1
         self.running = False
-        self.tutor.run_busy = False
+        self.tutor.run_finished()
         self.refresh_bindings()
 
     def action_cancel_run(self) -> None:
@@ -193,12 +173,11 @@ class RunScreen(Screen[None]):
             self.notify("Nothing is running.")
             return
         self.rerun_pending = False
-        self.tutor.pool.cancel()
+        self.tutor.cancel_run()
         self.verdict_line.set_verdict("cancelled", "CANCELLING the run...")
 
     def action_restart_worker(self) -> None:
-        if self.running:
-            self.tutor.pool.cancel()
+        self.tutor.cancel_run()
         self.tutor.restart_worker()
 
     @on(RunStopped)
@@ -214,16 +193,6 @@ class RunScreen(Screen[None]):
             again = f"{self.key_for('run')} tries again"
             self.verdict_line.set_verdict("error", f"ENGINE: {message.message.splitlines()[0]} ({again})")
             self.notify(message.message, title="The worker could not run this", severity="error", markup=False)
-
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        """One place for failures nobody caught: a bug must not leave the screen 'running' forever."""
-        if event.worker.group == "run" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
-            if self.running:
-                self._run_over()
-                reason = event.worker.error or "the run was interrupted"
-                self.verdict_line.set_verdict("error", f"ERROR: {reason}")
-                self.notify(str(reason), title="Run failed", severity="error", markup=False)
 
     @on(RunDone)
     def _run_done(self, message: RunDone) -> None:
@@ -245,19 +214,14 @@ class RunScreen(Screen[None]):
     def show_result(self, message: RunDone) -> None:
         report, verdict = message.report, message.verdict
         self.request, self.report, self.verdict = message.request, report, verdict
-        if verdict.hints != self.hints:
-            self.hints = list(verdict.hints)
-            self.hints_shown = 0
-        if not verdict.passed:
-            self.hints_shown = max(self.hints_shown, 1 if self.hints else 0)
-        self.solution_shown = False
+        self.update_ladder(verdict)
         self.query_one("#error-panel", ErrorPanel).show(report, verdict)
         self.query_one("#results", ResultsTable).show(report)
         self.query_one("#output", TextView).show(self._output_text(report))
         if message.request.jaxpr:
             self.query_one("#jaxpr", TextView).show(report.jaxpr or f"No jaxpr: {report.jaxpr_error or 'not traced'}")
         self.refresh_hints()
-        error, _where = main_error(report, verdict)
+        error = verdict.error
         if error is not None and error.line is not None and error.filename in (None, message.request.filename):
             self.editor.mark_error_line(error.line)
             self.editor.focus()
@@ -269,12 +233,23 @@ class RunScreen(Screen[None]):
             self.verdict_line.set_verdict("failed", f"NOT YET: {summary}. {self.key_for('next_hint')}: next hint")
             self.tabs.active = "tab-feedback"
 
+    def update_ladder(self, verdict: Verdict) -> None:
+        """A new verdict: a new ladder when the failure changed; with a failure, its first rung shows."""
+        if verdict.passed:
+            self.ladder = HintLadder([])
+            return
+        if verdict.hints != self.ladder.rungs:
+            self.ladder = HintLadder(list(verdict.hints))
+        self.ladder.revealed = max(self.ladder.revealed, 1 if self.ladder.rungs else 0)
+
     @staticmethod
     def _output_text(report: RunReport) -> str:
-        if not report.output:
+        sections = output_sections(report)
+        if not sections:
             return "(your code printed nothing)"
-        note = f"\n[output cut: {report.output_bytes} bytes printed in all]" if report.output_truncated else ""
-        return report.output + note
+        text = "\n".join(f"--- {label} ---\n{body.rstrip()}" if label else body.rstrip() for label, body in sections)
+        note = output_note(report)
+        return text + (f"\n{note}" if note else "")
 
     # -- hints and solution --------------------------------------------------------
 
@@ -282,36 +257,35 @@ class RunScreen(Screen[None]):
         verdict = self.verdict
         primary = verdict.primary if verdict is not None else None
         failing = primary if primary is not None and verdict is not None and not verdict.passed else None
+        ladder = self.current_ladder()
         solution = self.solution_text()
         return HintsView(
             title=failing.title if failing is not None else "",
             kind=failing.kind if failing is not None else "",
             explanation=failing.explanation if failing is not None else "",
-            hints=self.hints if verdict is not None else self.idle_hints(),
-            shown=self.hints_shown,
+            hints=list(ladder.rungs),
+            shown=ladder.revealed,
             docs=(primary.docs if primary is not None else "") or self.docs_link(),
             passed=bool(verdict and verdict.passed),
             solution_available=solution is not None,
-            solution_diff=solution_diff(self.editor.text, solution) if self.solution_shown and solution else None,
+            solution_diff=self.solution_diff() if ladder.solution_shown and solution else None,
             next_key=self.key_for("next_hint"),
+            prediction=self.prediction_markdown(),
         )
+
+    def prediction_markdown(self) -> str:
+        """Whether the prediction made before the last run was right (Markdown); the lesson screen has them."""
+        return ""
 
     def refresh_hints(self) -> None:
         self.query_one("#hints-panel", HintsPanel).show(self.hints_view())
 
     def action_next_hint(self) -> None:
-        hints = self.hints if self.verdict is not None else self.idle_hints()
-        if self.verdict is None and not self.hints:
-            self.hints = hints
-        if self.hints_shown < len(hints):
-            self.hints_shown += 1
-            self.hint_revealed(self.hints_shown)
-        elif self.solution_text() is not None and not self.solution_shown:
-            self.solution_shown = True
-        elif not hints:
-            self.notify(f"No hints yet: run your code first ({self.key_for('run')}).")
-            return
-        else:
+        reveal = self.reveal()
+        if reveal.what == "end":
+            if not self.current_ladder().rungs:
+                self.notify(f"No hints yet: run your code first ({self.key_for('run')}).")
+                return
             self.notify("That was the last hint.")
         self.tabs.active = "tab-feedback"
         self.refresh_hints()
@@ -323,7 +297,7 @@ class RunScreen(Screen[None]):
                 severity="warning",
             )
             return
-        self.solution_shown = True
+        self.current_ladder().solution_shown = True
         self.tabs.active = "tab-feedback"
         self.refresh_hints()
 

@@ -8,7 +8,6 @@ from textual.content import Content
 from textual.widgets import Static
 
 from jittutor.engine.protocol import ErrorInfo, RunReport
-from jittutor.present.cells import main_error
 from jittutor.tutoring.grading import Verdict
 
 IDLE = "Nothing yet. Press F5 to run your code; errors appear here, hints on the right."
@@ -46,7 +45,7 @@ def report_content(report: RunReport | None, verdict: Verdict | None) -> Content
     """What the panel says about a run (plain Content: JAX's messages hold brackets, never markup)."""
     if report is None:
         return Content(IDLE)
-    error, where = main_error(report, verdict)
+    error, where = (verdict.error, verdict.where) if verdict is not None else (None, "")
     if error is not None:
         return error_content(error, where)
     primary = verdict.primary if verdict is not None else None

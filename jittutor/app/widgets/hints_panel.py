@@ -27,6 +27,7 @@ class HintsView:
     solution_available: bool = False
     solution_diff: str | None = None
     next_key: str = "F3"
+    prediction: str = ""  # Markdown: whether the prediction made before this run was right
 
 
 def head_markdown(view: HintsView) -> str:
@@ -109,6 +110,7 @@ class HintsPanel(VerticalScroll):
         self._hints: list[str] = []
 
     def compose(self) -> ComposeResult:
+        yield Markdown(id="hints-prediction", classes="-empty")
         yield Markdown(IDLE, id="hints-head")
         yield Vertical(id="hint-list")
         yield Markdown(id="hints-prompt", classes="-empty")
@@ -127,8 +129,9 @@ class HintsPanel(VerticalScroll):
         """Draw ``view``; a hint revealed since the last call is scrolled into view."""
         view = view or HintsView()
         hints = [hint_markdown(view, n) for n in range(1, min(view.shown, len(view.hints)) + 1)]
-        parts = [head_markdown(view), *hints, prompt_markdown(view), about_markdown(view), solution_markdown(view)]
+        parts = [view.prediction, head_markdown(view), *hints, prompt_markdown(view), about_markdown(view), solution_markdown(view)]
         self.markdown_text = "\n\n".join(p for p in parts if p)
+        self._set("#hints-prediction", view.prediction)
         self._set("#hints-head", head_markdown(view))
         self._set("#hints-prompt", prompt_markdown(view))
         self._set("#hints-about", about_markdown(view))

@@ -9,25 +9,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from jittutor.engine.protocol import RunReport
-from jittutor.present.cells import agree_text, compiles_text, seconds_text, speedup_text
-from jittutor.present.tables import mode_cell
-
-#: Two-line headers keep the table inside 80 columns.
-COLUMNS = (
-    ("args\n", "args"),
-    ("eager\nvalue", "eager-value"),
-    ("jit\nvalue", "jit-value"),
-    ("agree\n", "agree"),
-    ("eager\ntime", "eager-time"),
-    ("jit\ncompile", "jit-compile"),
-    ("jit\nsteady", "jit-steady"),
-    ("speed-\nup", "speed-up"),
-)
-
-LEGEND = (
-    "eager time and jit steady: median of repeated calls; jit compile: trace + lower + compile "
-    "of the first call; speed-up: eager time / jit steady."
-)
+from jittutor.present.cells import COLUMNS, LEGEND, case_cells, results_summary
 
 
 class ResultsTable(Vertical):
@@ -71,25 +53,9 @@ class ResultsTable(Vertical):
             summary.update(Content("No run yet. Run your code with F5."))
             return
         for case in report.cases:
-            cells = (
-                case.args if len(case.args) <= 18 else case.args[:15] + "...",
-                mode_cell(case.eager),
-                mode_cell(case.jit),
-                agree_text(case),
-                seconds_text(case.eager.seconds),
-                seconds_text(case.jit.compile_seconds),
-                seconds_text(case.jit.seconds),
-                speedup_text(case),
-            )
             # Text, not str: a str cell would be parsed as markup, and values hold brackets.
-            table.add_row(*(Text(cell) for cell in cells))
-        head = f"{len(report.cases)} case{'s' if len(report.cases) != 1 else ''} on {report.device}"
-        summary.update(
-            Content.assemble(
-                f"{head} | {compiles_text(report)} | run took {seconds_text(report.seconds)}\n",
-                (LEGEND, "dim"),
-            )
-        )
+            table.add_row(*(Text(cell) for cell in case_cells(case)))
+        summary.update(Content.assemble(results_summary(report) + "\n", (LEGEND, "dim")))
 
     @property
     def plain_rows(self) -> list[list[str]]:

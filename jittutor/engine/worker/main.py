@@ -63,14 +63,6 @@ class Channel:
             yield from stream
 
 
-def parse_size(text: str) -> int:
-    """``"4G"``, ``"512M"``, ``"1.5g"`` or plain bytes -> bytes."""
-    text = text.strip().upper().removesuffix("B")
-    scale = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}.get(text[-1:], 1)
-    number = text[:-1] if scale != 1 else text
-    return int(float(number) * scale)
-
-
 def cap_cpu_memory() -> int | None:
     """Limit how much more memory student code may take on a CPU-only worker.
 
@@ -82,11 +74,13 @@ def cap_cpu_memory() -> int | None:
     """
     import resource
 
-    setting = os.environ.get("JITTUTOR_MEM_LIMIT", "").strip().lower()
-    if setting in ("0", "none", "off"):
+    from jittutor.config import worker_mem_limit
+
+    setting = worker_mem_limit()  # a value that cannot be read stops the start, naming the variable
+    if setting == 0:
         return None
     try:
-        cap = parse_size(setting) if setting else os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+        cap = setting or os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
     except (ValueError, OSError):
         return None
     try:
@@ -155,7 +149,9 @@ class Worker:
 
         faulthandler.enable(file=self.channel.log_fd, all_threads=False)
         os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
-        mem_fraction = os.environ.get("JITTUTOR_MEM_FRACTION")
+        from jittutor.config import MEM_FRACTION_ENV
+
+        mem_fraction = os.environ.get(MEM_FRACTION_ENV)
         if mem_fraction:
             os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", mem_fraction)
         threading.Thread(target=self._read, name="channel-reader", daemon=True).start()

@@ -1,0 +1,47 @@
+"""A lesson's "predict" question: whether to ask it, remembering the answer, and scoring it.
+
+The answers are remembered state (``ui-state.json`` under ``predictions``:
+``{lesson id: {"choice": i, "correct": bool}}``). No jax, no textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jittutor.lessons.model import Predict
+from jittutor.state.store import State
+
+PREDICTIONS_KEY = "predictions"
+
+
+@dataclass(frozen=True)
+class PredictionNote:
+    """Whether a prediction was right, in words (Markdown), after the run that answers it."""
+
+    correct: bool
+    title: str
+    text: str
+
+
+def score(predict: Predict, choice: int) -> PredictionNote:
+    """The note that says whether ``choice`` was right, with the lesson's explanation."""
+    right = choice == predict.answer
+    picked = f"You predicted **{choice + 1}. {predict.choices[choice]}**"
+    if right:
+        text = f"{picked}: right."
+    else:
+        text = f"{picked}; the answer is **{predict.answer + 1}. {predict.choices[predict.answer]}**."
+    if predict.explanation.strip():
+        text += f"\n\n{predict.explanation.strip()}"
+    return PredictionNote(right, "Prediction: right" if right else "Prediction: not quite", text)
+
+
+def saved_predictions(state: State) -> dict[str, Any]:
+    saved = state.remembered().get(PREDICTIONS_KEY)
+    return saved if isinstance(saved, dict) else {}
+
+
+def save_prediction(state: State, lesson_id: str, predict: Predict, choice: int) -> None:
+    answers = {**saved_predictions(state), lesson_id: {"choice": choice, "correct": choice == predict.answer}}
+    state.remember(PREDICTIONS_KEY, answers)
