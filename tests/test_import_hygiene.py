@@ -16,7 +16,16 @@ JAX_ALLOWED = {"engine/worker/runner.py", "engine/worker/main.py"}
 CORE_MODULES = [
     "jittutor",
     "jittutor.cli.main",
+    "jittutor.cli.parser",
+    "jittutor.cli.student",
     "jittutor.cli.workshop",
+    "jittutor.cli.serve",
+    "jittutor.tutoring.session",
+    "jittutor.tutoring.ladder",
+    "jittutor.present.cells",
+    "jittutor.present.documents",
+    "jittutor.state.files",
+    "jittutor.errors",
     "jittutor.lessons.model",
     "jittutor.lessons.source",
     "jittutor.lessons.catalogue",
@@ -78,7 +87,7 @@ def test_core_modules_import_neither_jax_nor_textual() -> None:
 def test_app_module_does_not_import_jax() -> None:
     if not (PACKAGE / "app").is_dir():
         pytest.skip("no app package")
-    loaded = _loaded_after("import jittutor.app\nimport jittutor.app.app")
+    loaded = _loaded_after("import jittutor.app\nimport jittutor.app.app\nimport jittutor.app.screens.playground")
     assert "textual" in loaded
     assert "jax" not in loaded
 

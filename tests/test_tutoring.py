@@ -1,0 +1,212 @@
+"""The tutoring core both fronts call: grading, which error leads, the hint ladder, the session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jittutor.diagnosis import kind_info
+from jittutor.engine.protocol import CaseReport, ErrorInfo, ModeReport, RunReport, RunRequest, ValueSummary
+from jittutor.lessons.catalogue import load_catalogue
+from jittutor.state.store import State
+from jittutor.tutoring.grading import assess, grade
+from jittutor.tutoring.ladder import MAX_RUNGS, HintLadder, ladder_for, solution_unlocked
+from jittutor.tutoring.session import LessonSession
+
+CATALOGUE = load_catalogue()
+STATIC_ARGS = CATALOGUE.get("static-args")
+
+BOOL_ERROR = "Attempted boolean conversion of traced array with shape bool[]."
+
+
+def _value(text: str) -> ValueSummary:
+    return ValueSummary(repr=text, type="float")
+
+
+def _failing_report() -> RunReport:
+    """static-args' starter as the worker reports it: eager fine, jit raises a tracer-bool error."""
+    cases = []
+    for args in ("-2.0", "3.0"):
+        jit_error = ErrorInfo(
+            type="TracerBoolConversionError",
+            message=BOOL_ERROR,
+            mro=["TracerBoolConversionError", "ConcretizationTypeError", "TypeError", "Exception"],
+            line=7,
+            code="if x < 0.0:",
+        )
+        cases.append(
+            CaseReport(
+                args=args,
+                eager=ModeReport(mode="eager", ok=True, value=_value("1.0"), seconds=1e-6),
+                jit=ModeReport(mode="jit", error=jit_error),
+            )
+        )
+    return RunReport(device="cpu:0", jax_version="0.10.2", cases=cases)
+
+
+def _passing_report() -> RunReport:
+    cases = [
+        CaseReport(
+            args=a,
+            eager=ModeReport(mode="eager", ok=True, value=_value(v), seconds=2e-6),
+            jit=ModeReport(mode="jit", ok=True, value=_value(v), seconds=1e-6, compiles=1),
+            match=True,
+        )
+        for a, v in (("-2.0", "-24.0"), ("3.0", "9.0"), ("0.5", "1.5"))
+    ]
+    return RunReport(device="cpu:0", jax_version="0.10.2", cases=cases, compiles=3)
+
+
+# --- grading and the error that leads ---------------------------------------------------
+
+
+def test_the_error_that_leads_is_the_primary_diagnosis_one() -> None:
+    verdict = grade(STATIC_ARGS, _failing_report())
+    assert not verdict.passed and verdict.primary is not None and verdict.primary.kind == "tracer-bool"
+    assert verdict.error is not None and verdict.error.message == BOOL_ERROR
+    assert verdict.where == "case (-2.0), under jit"
+    assert verdict.summary.startswith("not yet: tracer-bool")
+
+
+def test_a_run_error_leads_over_case_errors() -> None:
+    report = _failing_report()
+    report.error = ErrorInfo(type="SyntaxError", message="invalid syntax", kind="syntax-error", line=3)
+    verdict = grade(STATIC_ARGS, report)
+    assert verdict.error is report.error and verdict.where == ""
+
+
+def test_a_pass_has_no_ladder_and_no_error() -> None:
+    verdict = grade(STATIC_ARGS, _passing_report())
+    assert verdict.passed and verdict.hints == [] and verdict.error is None
+
+
+def test_assess_without_a_lesson_uses_the_kinds_ladder() -> None:
+    verdict = assess(_failing_report())
+    assert not verdict.passed
+    assert verdict.hints == list(kind_info("tracer-bool").hints)[:MAX_RUNGS]
+
+
+# --- the ladder -----------------------------------------------------------------------
+
+
+def test_the_lessons_own_ladder_for_the_failure_it_teaches_and_never_two_appended() -> None:
+    ladder = ladder_for(STATIC_ARGS, "tracer-bool")
+    assert ladder == list(STATIC_ARGS.hints)[:MAX_RUNGS]
+    assert not set(kind_info("tracer-bool").hints) & set(ladder) - set(STATIC_ARGS.hints), "no generic rung appended"
+
+
+def test_another_failure_gets_the_kinds_ladder_or_the_lessons_hints_by_kind() -> None:
+    for kind, rungs in STATIC_ARGS.hints_by_kind.items():
+        if kind == STATIC_ARGS.starter_fails_with:
+            continue  # the failure the lesson teaches: its main ladder (above)
+        assert ladder_for(STATIC_ARGS, kind) == list(dict.fromkeys(rungs))[:MAX_RUNGS]
+    assert ladder_for(STATIC_ARGS, "out-of-memory") == list(kind_info("out-of-memory").hints)[:MAX_RUNGS]
+
+
+@pytest.mark.parametrize("lesson", CATALOGUE.lessons, ids=lambda lesson: lesson.id)
+def test_every_ladder_is_short_and_never_repeats(lesson) -> None:  # type: ignore[no-untyped-def]
+    for kind in [lesson.starter_fails_with, *lesson.hints_by_kind]:
+        rungs = ladder_for(lesson, kind)
+        assert rungs and len(rungs) <= MAX_RUNGS and len(set(rungs)) == len(rungs)
+
+
+def test_reveal_climbs_then_offers_the_solution_then_stops() -> None:
+    ladder = HintLadder(["a", "b"])
+    assert not solution_unlocked(ladder, passed=False, done_before=False)
+    assert ladder.reveal(solution=None).text == "a"
+    second = ladder.reveal(solution=None)
+    assert (second.what, second.number, second.total, second.text) == ("hint", 2, 2, "b")
+    assert ladder.exhausted and solution_unlocked(ladder, passed=False, done_before=False)
+    assert ladder.reveal(solution="SOL").what == "solution"
+    assert ladder.reveal(solution="SOL").what == "end"
+
+
+# --- the session ----------------------------------------------------------------------
+
+
+def _session(home: Path) -> LessonSession:
+    return LessonSession(STATIC_ARGS, State.load(home), CATALOGUE)
+
+
+def _judge(session: LessonSession, report: RunReport, text: str = "def f(x): ...") -> object:
+    code = session.code(text=text)
+    return session.judge(code, session.request(code), report)
+
+
+def test_a_failure_shows_the_first_rung_and_records_the_attempt(jittutor_home: Path) -> None:
+    session = _session(jittutor_home)
+    checked = _judge(session, _failing_report())
+    assert checked.hints == [STATIC_ARGS.hints[0]] and checked.total_hints == len(ladder_for(STATIC_ARGS, "tracer-bool"))
+    saved = State.load(jittutor_home).lesson("static-args")
+    assert (saved.attempts, saved.status, saved.last_failure, saved.ladder, saved.ladder_revealed) == (
+        1, "in-progress", "tracer-bool", "tracer-bool", 1,
+    )  # fmt: skip
+    assert saved.hints_used == 0, "the first rung comes with the failure; it is not a hint asked for"
+
+
+def test_hints_revealed_anywhere_are_one_count(jittutor_home: Path) -> None:
+    app_session = _session(jittutor_home)
+    _judge(app_session, _failing_report())
+    assert app_session.reveal_next().number == 2
+    # Another front (`jittutor hint`, `check`) opens its own session and continues the same ladder.
+    cli_session = _session(jittutor_home)
+    assert cli_session.ladder.revealed == 2
+    assert cli_session.reveal_next().number == 3
+    assert State.load(jittutor_home).lesson("static-args").hints_used == 3
+    again = _judge(cli_session, _failing_report())
+    assert len(again.hints) == 3, "the same failure keeps the rungs already revealed"
+
+
+def test_the_solution_unlocks_after_the_last_rung_or_a_pass(jittutor_home: Path) -> None:
+    session = _session(jittutor_home)
+    _judge(session, _failing_report())
+    assert not session.solution_available()
+    while session.ladder.revealed < len(session.ladder.rungs):
+        session.reveal_next()
+    assert session.reveal_next().what == "solution"
+    other = _session(Path(str(jittutor_home) + "-2"))
+    checked = _judge(other, _passing_report())
+    assert checked.passed and checked.next_lesson == CATALOGUE.next_id("static-args")
+    assert other.solution_available()
+    assert "+" in other.solution_diff("def f(x):\n    return x\n")
+
+
+def test_the_starter_and_solution_are_not_attempts(jittutor_home: Path) -> None:
+    session = _session(jittutor_home)
+    code = session.code(which="solution")
+    session.judge(code, session.request(code), _passing_report())
+    assert State.load(jittutor_home).lesson("static-args").attempts == 0
+
+
+def test_which_code_a_check_runs(jittutor_home: Path, tmp_path: Path) -> None:
+    session = _session(jittutor_home)
+    assert session.code().origin == "the starter"
+    session.state.save_draft("static-args", "draft\n")
+    assert (session.code().origin, session.code().source) == ("your saved draft", "draft\n")
+    mine = tmp_path / "mine.py"
+    mine.write_text("mine\n")
+    code = session.code(file=mine)
+    assert (code.source, code.filename) == ("mine\n", "mine.py")
+    request: RunRequest = session.request(code)
+    assert request.filename == "mine.py", "errors name the student's own file"
+
+
+def test_a_prediction_is_scored_by_the_next_run_and_asked_once(jittutor_home: Path) -> None:
+    lesson = next(lesson for lesson in CATALOGUE.lessons if lesson.predict is not None)
+    session = LessonSession(lesson, State.load(jittutor_home), CATALOGUE)
+    assert session.prediction_due()
+    session.predict(lesson.predict.answer)  # type: ignore[union-attr]
+    assert not session.prediction_due()
+    code = session.code(text="x")
+    checked = session.judge(code, session.request(code), _failing_report())
+    assert checked.prediction is not None and checked.prediction.correct
+    assert not LessonSession(lesson, State.load(jittutor_home), CATALOGUE).prediction_due(), "answered before"
+
+
+def test_progress_is_published_for_the_instructor(jittutor_home: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "class"
+    session = LessonSession(STATIC_ARGS, State.load(jittutor_home), CATALOGUE, progress_dir=shared)
+    _judge(session, _failing_report())
+    (export,) = shared.glob("*.json")
+    assert '"static-args"' in export.read_text()
