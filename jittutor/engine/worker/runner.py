@@ -379,7 +379,9 @@ class Runner:
                 continue
             try:
                 code = compile(text, name, "exec")
-                self._guard(lambda code=code: exec(code, namespace))
+                # Bound as a default, not a closure: a cell held only by this frame has no gc
+                # referrers, and JAX's leak checker (_why_alive) indexes an empty list on it.
+                self._guard(lambda code=code, namespace=namespace: exec(code, namespace))
             except Interrupted:
                 raise
             except BaseException as exc:  # noqa: BLE001 - student code can raise anything
