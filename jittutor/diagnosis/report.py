@@ -8,11 +8,12 @@ occurrence, with a ``detail`` that says how many cases showed it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from jittutor.diagnosis.classify import classify_error, has_tracer_repr
 from jittutor.diagnosis.texts import kind_info
-from jittutor.engine.protocol import CaseReport, ErrorInfo, ModeReport, RunReport
+from jittutor.engine.protocol import AsWrittenReport, CaseReport, ErrorInfo, ModeReport, RunReport
 
 #: Silent kinds, in the order they are listed after the errors.
 SILENT_ORDER = ("wrong-value", "mismatch", "recompiles", "not-jitted", "print-in-jit")
@@ -71,13 +72,59 @@ def _case_errors(case: CaseReport) -> list[tuple[ErrorInfo, str | None]]:
     return []
 
 
-def _tracer_print_mode(case: CaseReport) -> str | None:
+#: ``print(type(x))`` of a tracer: ``<class 'jax._src.interpreters.partial_eval.DynamicJaxprTracer'>``.
+_TRACER_CLASS = re.compile(r"<class '(?:[\w.]*\.)?(?P<name>\w*Tracer)'>")
+#: ``print(x.aval)`` (before JAX 0.4.36 or so) and ``print(repr(x.aval))``: ``ShapedArray(float32[3])``.
+_AVAL = re.compile(r"\b(?:ShapedArray|ConcreteArray|DShapedArray)\([^()\n]{0,200}\)")
+
+
+def _tracer_print(case: CaseReport) -> tuple[str, str, bool] | None:
+    """Where a case printed what a tracer shows, what that was, and whether it is a tracer's repr.
+
+    A tracer's repr (``JitTracer(float32[3])``) or its class (``print(type(x))``)
+    says the function was running with placeholders; an abstract value
+    (``print(x.aval)``) is the shape and dtype, the one thing tracing knows, and
+    is only a note. ``jax.debug.print`` shows real values and is not flagged.
+    """
     # Normally only the jit run prints tracers; an entry that is already jitted
     # traces during the eager run, and the jit run then hits the cache.
     for mode in (case.jit, case.eager):
         if mode.output and has_tracer_repr(mode.output):
-            return mode.mode
+            return mode.mode, "", True
+    for mode in (case.jit, case.eager):
+        found = _TRACER_CLASS.search(mode.output or "")
+        if found:
+            return (
+                mode.mode,
+                f"`print(type(x))` shows `{found.group('name')}`: while tracing, the function receives a tracer, "
+                "not an array; the compiled code never runs the print",
+                True,
+            )
+    for mode in (case.jit, case.eager):
+        found = _AVAL.search(mode.output or "")
+        if found:
+            return (
+                mode.mode,
+                f"printed the abstract value `{found.group(0)}`: shape and dtype, all that is known while tracing "
+                "(use `jax.debug.print` for the values)",
+                False,
+            )
     return None
+
+
+def _as_written_detail(aw: AsWrittenReport, total: int) -> str:
+    """``recompiles`` found by running a plain entry as written: how many, where, and why."""
+    cases = f"{total} case{'s' if total != 1 else ''}"
+    parts = [f"as written, {aw.compiles} compilations in {aw.calls} calls of {cases} ({aw.needed} needed)"]
+    seen: set[tuple[int | None, str]] = set()
+    for r in aw.recompiles:
+        if (r.line, r.reason) in seen:
+            continue
+        seen.add((r.line, r.reason))
+        where = f"line {r.line} `{r.code}`" if r.line is not None and r.code else "a repeated call"
+        parts.append(f"{where}: {r.reason}" if r.reason else where)
+    parts.extend(aw.notes)
+    return _join(*parts)
 
 
 def _cases_phrase(cases: list[int], total: int) -> str:
@@ -132,12 +179,18 @@ def diagnose(
             note(silent, _Finding("mismatch", True, case=i, mode="jit", detail=detail))
         if case.jit.steady_compiles > 0:
             steady.append(i)
-        printed = _tracer_print_mode(case)
+        printed = _tracer_print(case)
         if printed is not None:
-            note(silent, _Finding("print-in-jit", forbid_tracer_print, case=i, mode=printed))
+            mode, detail, is_tracer = printed
+            seen_print = silent.get("print-in-jit")
+            if seen_print is not None and is_tracer and not seen_print.failing and forbid_tracer_print:
+                del silent["print-in-jit"]  # a tracer's print outranks an aval note
+            note(silent, _Finding("print-in-jit", forbid_tracer_print and is_tracer, case=i, mode=mode, detail=detail))
 
     over_budget = max_compiles is not None and report.compiles > max_compiles
-    if over_budget or steady:
+    aw = report.as_written
+    aw_excess = aw is not None and aw.excess > 0
+    if over_budget or steady or aw_excess:
         parts = []
         if over_budget:
             n = total
@@ -145,9 +198,14 @@ def diagnose(
         if steady:
             recompiled = sum(report.cases[i].jit.steady_compiles for i in steady)
             parts.append(f"recompiled on repeated calls ({recompiled} extra compilations)")
-        finding = _Finding("recompiles", over_budget, case=steady[0] if steady else None, mode="jit")
+        if aw is not None and (aw_excess or aw.notes):
+            parts.append(_as_written_detail(aw, total) if aw_excess else _join(*aw.notes))
+        # Excess found as written fails where the lesson (or --max-compiles) counts compiles.
+        failing = over_budget or (aw_excess and max_compiles is not None)
+        first = steady[0] if steady else (aw.recompiles[0].case if aw_excess and aw and aw.recompiles else None)
+        finding = _Finding("recompiles", failing, case=first, mode="jit")
         finding.detail = _join(*parts)
-        finding.cases = list(steady)
+        finding.cases = list(steady) or ([first] if first is not None else [])
         silent["recompiles"] = finding
 
     if require_jit and report.entry_jitted is False:

@@ -159,6 +159,41 @@ class WorkerInfo:
 
 
 @dataclass
+class RecompileInfo:
+    """One compilation that a plain entry, run as written, did not need.
+
+    ``line``/``code`` point at the student line that creates the fresh jit (or,
+    when the tutor could not see it created, the line that called it);
+    ``reason`` is JAX's cache-miss explanation in short, or the tutor's own.
+    """
+
+    case: int
+    call: int  # 0: the case's first call; 1, 2, ...: the timing repeats
+    reason: str
+    line: int | None = None
+    code: str | None = None
+    function: str | None = None  # the jitted function's name, as JAX reports it
+
+
+@dataclass
+class AsWrittenReport:
+    """A plain (un-jitted) entry run as written: no ``disable_jit``, no outer ``jax.jit``.
+
+    Counts the compilations its own jits cause across the cases and the timing
+    repeats. ``needed`` is how many the cases call for (one per new argument
+    signature, e.g. per value of a static argument); the rest is ``excess``.
+    """
+
+    calls: int = 0  # calls of the entry, first calls and repeats of every case
+    compiles: int = 0
+    needed: int = 0
+    excess: int = 0
+    recompiles: list[RecompileInfo] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # "one compile per value of the static `n`"
+    error: str | None = None  # the measurement itself failed (the modes report the student's errors)
+
+
+@dataclass
 class RunReport:
     """The whole result of one run, as plain data."""
 
@@ -178,6 +213,7 @@ class RunReport:
     entry_jitted: bool | None = None  # the student's entry was already a jax.jit function
     seconds: float = 0.0  # wall time of the run inside the worker
     worker_pid: int | None = None
+    as_written: AsWrittenReport | None = None  # a plain entry measured as written (its own jits)
 
     @property
     def all_ran(self) -> bool:

@@ -31,6 +31,7 @@ from jittutor.engine.protocol import (
     RunRequest,
     ValueSummary,
 )
+from jittutor.engine.worker import as_written
 from jittutor.engine.worker.hygiene import ProcessSnapshot
 
 SETUP_FILENAME = "<lesson setup>"
@@ -379,7 +380,9 @@ class Runner:
                 continue
             try:
                 code = compile(text, name, "exec")
-                self._guard(lambda code=code: exec(code, namespace))
+                # Bound as a default, not a closure: a cell held only by this frame has no gc
+                # referrers, and JAX's leak checker (_why_alive) indexes an empty list on it.
+                self._guard(lambda code=code, namespace=namespace: exec(code, namespace))
             except Interrupted:
                 raise
             except BaseException as exc:  # noqa: BLE001 - student code can raise anything
@@ -400,12 +403,21 @@ class Runner:
         # With wrap_entry off the entry does its own jitting; every compile it causes is counted.
         jitted = entry if report.entry_jitted or not req.wrap_entry else jax.jit(entry)
         first_args: tuple[tuple[Any, ...], dict[str, Any]] | None = None
-        for spec in req.cases:
+        measured: list[tuple[int, tuple[Any, ...], dict[str, Any]]] = []
+        for i, spec in enumerate(req.cases):
             case, args = self._run_case(req, spec, entry, jitted, namespace, device)
             report.cases.append(case)
             report.compiles += case.jit.compiles
             if first_args is None and args is not None:
                 first_args = args
+            if args is not None:
+                measured.append((i, *args))
+        # A plain entry is also measured as written: the recompiles its own jits cause.
+        if (not report.entry_jitted or not req.wrap_entry) and as_written.wanted(req) and measured:
+            self._segment()
+            files = (req.filename, SETUP_FILENAME)
+            report.as_written = as_written.measure(entry, measured, req, namespace, self._guard, files, report.cases)
+            self.capture.segment()  # what it printed was already shown by the columns
         if req.jaxpr and first_args is not None:
             try:
                 a, k = first_args
