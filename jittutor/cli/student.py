@@ -131,7 +131,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     checks: dict[str, Any] = {}
     if args.max_compiles is not None:
         checks["max_compiles"] = args.max_compiles
-    verdict = assess(report, **checks)
+    verdict = assess(report, request, **checks)
     if args.json:
         print_json(report_json(report, verdict))
     else:

@@ -75,6 +75,7 @@ def report_json(report: RunReport, verdict: Verdict, lesson_id: str | None = Non
             for d in verdict.diagnoses
         ],
         "hints": verdict.hints,
+        "notes": [{"id": n.id, "text": n.text, "numbers": n.numbers} for n in verdict.notes],
         "compiles": report.compiles,
         "entry_jitted": report.entry_jitted,
         "error": _error_json(report.error),
