@@ -39,7 +39,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def check_contracts(args: argparse.Namespace, paths: list[Path]) -> int:
     """Run every lesson's starter and solution through a worker: one line per lesson."""
     from jittutor.lessons.catalogue import load_catalogue
-    from jittutor.lessons.model import load_lesson
+    from jittutor.lessons.validate import load_lesson
     from jittutor.tutoring.contract import check_contract
 
     lessons = []

@@ -1,9 +1,11 @@
 """The hint ladder: one ladder per failure, revealed one rung at a time, then the solution.
 
-Which ladder: the lesson's own when the failure is the one the lesson teaches
-(``starter_fails_with``, or a kind it wrote ``hints_by_kind`` for), the kind's
-generic ladder otherwise; never both appended. A ladder climbs from a nudge to
-the fix and stops: at most :data:`MAX_RUNGS` rungs, none repeated.
+Which ladder: the lesson's own (``hints``) when the failure is the one the
+lesson teaches (``starter_fails_with``); the kind's ladder otherwise, never
+both appended. Where the lesson wrote ``hints_by_kind`` for another failure,
+that rung is this lesson's fix for it and ends the kind's ladder (the nudge
+and the concept come from the kind). A ladder climbs from a nudge to the fix
+and stops: at most :data:`MAX_RUNGS` rungs, none repeated.
 
 When the solution unlocks: after the student passed (now or before), or once
 every rung of the current ladder is revealed. Both fronts ask this module; no
@@ -15,10 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jittutor.diagnosis import kind_info
-from jittutor.lessons.model import Lesson
+from jittutor.lessons.model import MAX_HINTS, Lesson
 
-#: Rungs in one ladder at most: nudge, concept, the fix in words, the fix in code (and room for two more).
-MAX_RUNGS = 6
+MAX_RUNGS = MAX_HINTS
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -34,7 +35,9 @@ def ladder_for(lesson: Lesson | None, kind: str | None, *, passed: bool = False)
         if kind is None or kind == lesson.starter_fails_with:
             return _unique(list(lesson.hints))[:MAX_RUNGS]
         if kind in lesson.hints_by_kind:
-            return _unique(list(lesson.hints_by_kind[kind]))[:MAX_RUNGS]
+            own = _unique(list(lesson.hints_by_kind[kind]))[:MAX_RUNGS]
+            generic = [h for h in kind_info(kind).hints if h not in own]
+            return [*generic[: MAX_RUNGS - len(own)], *own]
     if kind is None:
         return []
     return _unique(list(kind_info(kind).hints))[:MAX_RUNGS]
