@@ -53,7 +53,9 @@ def _row_id(row: MessageRow) -> str:
 @pytest.mark.parametrize("row", ROWS, ids=[_row_id(r) for r in ROWS])
 def test_every_example_classifies_as_its_row(row: MessageRow) -> None:
     mro = [row.example_type] if row.example_type else []
-    assert classify(row.example_type, mro, row.example) == row.kind
+    assert classify(row.example_type, mro, row.example, inside_jax=row.inside_jax_only) == row.kind
+    if row.inside_jax_only:
+        assert classify(row.example_type, mro, row.example) == "exception"
 
 
 def test_rows_cover_every_tracing_kind() -> None:

@@ -59,13 +59,14 @@ def has_tracer_repr(text: str) -> bool:
     return any(m.group(0)[-1] in ">)" for m in TRACER_RE.finditer(text))
 
 
-def classify(type_name: str, mro: Sequence[str], message: str, code: str = "") -> str:
+def classify(type_name: str, mro: Sequence[str], message: str, code: str = "", *, inside_jax: bool = False) -> str:
     """The diagnosis kind of an exception; ``"exception"`` when nothing more specific fits.
 
     ``code`` is the source line the error was raised from, when known (the
     student's line, or JAX's own where a paste shows it); it only refines a
     kind the class settled, e.g. an integer conversion that is really a traced
-    ``axis``.
+    ``axis``. ``inside_jax``: a traceback shows JAX raised it (a JAX frame, or a
+    JAX error chained from it), which lets Python's own wordings count.
     """
     from jittutor.diagnosis.messages import load_rows  # the table is data, read on first use
 
@@ -82,6 +83,8 @@ def classify(type_name: str, mro: Sequence[str], message: str, code: str = "") -
     concretization = _CONCRETIZATION in names or "Abstract tracer value encountered" in message
     for row in rows:
         if row.refines is not None or (row.concretization_only and not concretization):
+            continue
+        if row.inside_jax_only and not inside_jax:
             continue
         if row.pattern.search(message):
             return row.kind

@@ -40,6 +40,8 @@ class MessageRow:
     ``refines`` names a kind that an exception's class settled on; such a row
     may replace it with ``kind`` when its pattern matches the message or the
     code line (``TracerIntegerConversionError`` raised for a traced ``axis``).
+    ``inside_jax_only`` rows match Python's own wordings only where a traceback
+    shows JAX raised them (``unhashable type: 'Model'`` chained to JAX's error).
     """
 
     kind: str
@@ -51,6 +53,7 @@ class MessageRow:
     example: str
     example_type: str = ""
     concretization_only: bool = False
+    inside_jax_only: bool = False
     refines: str | None = None
 
 
@@ -115,6 +118,7 @@ def _row(n: int, entry: object, tracer: str) -> MessageRow:
         example=example,
         example_type=str(entry.get("example_type", "")),
         concretization_only=bool(entry.get("concretization_only", False)),
+        inside_jax_only=bool(entry.get("inside_jax_only", False)),
         refines=refines,
     )
 
