@@ -135,3 +135,15 @@ def test_jax_frames_of_a_source_checkout_are_hidden() -> None:
         5,
         "if x > 0:",
     )
+
+
+def test_a_students_own_jax_folder_is_not_hidden() -> None:
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/home/me/jax/train.py", line 7, in step\n'
+        "    n = int(x)\n"
+        "jax.errors.ConcretizationTypeError: Abstract tracer value encountered where concrete value is expected: "
+        "traced array with shape int32[]\nThe problem arose with the `int` function.\n"
+    )
+    result = explain_text(text)
+    assert (result.kind, result.filename, result.line) == ("tracer-cast", "/home/me/jax/train.py", 7)
