@@ -35,8 +35,8 @@ CLASS_KINDS: tuple[tuple[str, str], ...] = (
     ("TracerBoolConversionError", "tracer-bool"),  # 0.4.14+ (a ConcretizationTypeError subclass)
     ("TracerIntegerConversionError", "tracer-index"),  # 0.2.10+ (messages.yaml refines a traced axis)
     ("TracerArrayConversionError", "tracer-array"),  # 0.2.10+
-    ("NonConcreteBooleanIndexError", "bool-mask"),  # 0.2.10+
-    ("UnexpectedTracerError", "leaked-tracer"),  # 0.2.10+
+    ("NonConcreteBooleanIndexError", "bool-mask"),  # 0.2.11+
+    ("UnexpectedTracerError", "leaked-tracer"),  # 0.1.7x+
     ("SyntaxError", "syntax-error"),  # covers IndentationError and TabError through the MRO
     ("IndentationError", "syntax-error"),  # pasted tracebacks carry no MRO
     ("TabError", "syntax-error"),
