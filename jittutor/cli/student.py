@@ -148,7 +148,7 @@ def _read_stdin() -> str:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from jittutor.diagnosis import explain_text
+    from jittutor.diagnosis import NO_ERROR_FOUND, explain_text
     from jittutor.present.documents import explanation_json
     from jittutor.tutoring.session import read_source
 
@@ -159,6 +159,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     else:
         text = read_source(args.file)
     result = explain_text(text)
+    if not result.found:
+        if args.json:
+            print_json({"found": False, "message": NO_ERROR_FOUND})
+        else:
+            print(NO_ERROR_FOUND, file=sys.stderr)
+        return EXIT_FAILED
     if args.json:
         print_json(explanation_json(result))
         return EXIT_OK

@@ -114,6 +114,7 @@ def checked_json(checked: Checked) -> dict[str, Any]:
 def explanation_json(result: Explanation) -> dict[str, Any]:
     """``explain --json``."""
     return {
+        "found": result.found,
         "kind": result.kind,
         "type": result.type,
         "title": result.title,
