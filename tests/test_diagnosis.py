@@ -31,7 +31,7 @@ from jittutor.diagnosis import (
     has_tracer_repr,
     kind_info,
 )
-from jittutor.diagnosis.texts import CatalogError, parse_catalog
+from jittutor.diagnosis.texts import KindTextsError, parse_kind_texts
 from jittutor.engine.protocol import CaseReport, ErrorInfo, ModeReport, RunReport, from_dict, to_dict
 
 # --- raising real errors ---------------------------------------------------------
@@ -457,15 +457,15 @@ def test_unknown_kind_is_a_key_error() -> None:
 
 def test_catalog_rejects_missing_or_unknown_kinds() -> None:
     good = {k: {"title": "t", "explanation": "e", "hints": ["a", "b"], "docs": "https://x"} for k in ALL_KINDS}
-    assert set(parse_catalog(good)) == set(ALL_KINDS)
-    with pytest.raises(CatalogError, match="missing"):
-        parse_catalog({k: v for k, v in good.items() if k != "tracer-bool"})
-    with pytest.raises(CatalogError, match="unknown"):
-        parse_catalog({**good, "typo-kind": good["tracer-bool"]})
-    with pytest.raises(CatalogError, match="hints"):
-        parse_catalog({**good, "timeout": {**good["timeout"], "hints": "not a list"}})
-    with pytest.raises(CatalogError, match="title"):
-        parse_catalog({**good, "timeout": {**good["timeout"], "title": ""}})
+    assert set(parse_kind_texts(good)) == set(ALL_KINDS)
+    with pytest.raises(KindTextsError, match="missing"):
+        parse_kind_texts({k: v for k, v in good.items() if k != "tracer-bool"})
+    with pytest.raises(KindTextsError, match="unknown"):
+        parse_kind_texts({**good, "typo-kind": good["tracer-bool"]})
+    with pytest.raises(KindTextsError, match="hints"):
+        parse_kind_texts({**good, "timeout": {**good["timeout"], "hints": "not a list"}})
+    with pytest.raises(KindTextsError, match="title"):
+        parse_kind_texts({**good, "timeout": {**good["timeout"], "title": ""}})
 
 
 def test_import_needs_neither_jax_nor_textual() -> None:
