@@ -170,10 +170,9 @@ class Baseline:
             pass
         return settings
 
-    def check(self, join_threads: float = THREAD_GRACE) -> list[str]:
-        """What differs from a clean worker; empty when the next run may use this one."""
+    def check(self) -> list[str]:
+        """What differs from a clean worker, threads aside; empty when the next run may use this one."""
         reasons = self._pending_timers()
-        reasons += self._threads(join_threads)
         reasons += self._modules()
         now = self._settings()
         reasons += [name for name, value in self.settings.items() if not _same(now.get(name), value)]
@@ -193,7 +192,9 @@ class Baseline:
                 found.append(f"a pending timer (signal.alarm / setitimer {name})")
         return found
 
-    def _threads(self, grace: float) -> list[str]:
+    def check_threads(self, grace: float = THREAD_GRACE) -> list[str]:
+        """Threads the run started that are still running (checked before the module is freed,
+        which would make most of them die of a NameError and hide them)."""
         extra = [t for t in threading.enumerate() if (t.ident or 0) not in self.threads and t.is_alive()]
         for t in extra:
             t.join(grace / max(len(extra), 1))

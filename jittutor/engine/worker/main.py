@@ -290,10 +290,11 @@ class Worker:
         if self.runner.restored:
             self.log("undid the run's changes to: " + ", ".join(self.runner.restored))
         descendants.end_descendants()
+        reasons = self.baseline.check_threads() if self.baseline is not None else []
         self.runner.release()
         if self.baseline is None:
             return None
-        reasons = self.baseline.check()
+        reasons += self.baseline.check()
         if not reasons:
             return None
         reason = "the run changed what the worker cannot put back: " + "; ".join(reasons)
