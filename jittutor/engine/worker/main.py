@@ -233,6 +233,9 @@ class Worker:
         from jittutor.engine.worker.hygiene import cap_recursion_limit
 
         self.runner.recursion_cap = cap_recursion_limit(MAX_RECURSION_LIMIT)
+        # The runner keeps only the student's frames itself; JAX's own filtering of a traceback
+        # is superlinear in its depth (7 s for 20,000 frames), which turned a deep recursion into a timeout.
+        jax.config.update("jax_traceback_filtering", "off")
         self.runner.release()
         self.baseline = Baseline.take(jax.config)
 
