@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import _thread
 import faulthandler
+import gc
 import os
 import platform
 import queue
@@ -282,6 +283,8 @@ class Worker:
             interrupted = report is None or report.interrupted
             data = to_dict(bound_report(report)) if report is not None else None
             self.channel.send({"type": "result", "id": run_id, "report": data, "interrupted": interrupted, "retire": retire})
+            if not retire:
+                gc.collect()  # the full collection, off the student's clock
         except KeyboardInterrupt:
             self.channel.send({"type": "result", "id": run_id, "report": None, "interrupted": True, "retire": self._audit()})
         except Exception as exc:  # noqa: BLE001 - a bug of ours: say so, keep serving
@@ -294,7 +297,7 @@ class Worker:
             self.log("undid the run's changes to: " + ", ".join(self.runner.restored))
         descendants.end_descendants()
         reasons = self.baseline.check_threads() if self.baseline is not None else []
-        self.runner.release()
+        self.runner.release(generation=1)
         if self.baseline is None:
             return None
         reasons += self.baseline.check()
