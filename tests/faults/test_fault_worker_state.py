@@ -54,8 +54,18 @@ def run(pool: WorkerPool, source: str, args: str = "1.0", timeout: float = 20.0,
     return pool.run(RunRequest(source=source, entry="f", cases=[CaseSpec(args)], **kw), timeout=timeout)
 
 
-def leftovers(pool: Pool) -> list[str]:
-    """Processes started by student code in any of the pool's workers that are still alive."""
+def leftovers(pool: Pool, within: float = 5.0) -> list[str]:
+    """Processes started in (or as) the pool's workers that are still alive ``within`` seconds from now
+    (a replaced worker is killed in the background: SIGTERM, then SIGKILL after a grace)."""
+    deadline = time.monotonic() + within
+    found = _leftovers(pool)
+    while found and time.monotonic() < deadline:
+        time.sleep(0.1)
+        found = _leftovers(pool)
+    return found
+
+
+def _leftovers(pool: Pool) -> list[str]:
     live = {w.pid for w in (pool._active, pool._standby) if w is not None}
     found = []
     for token in pool.tokens:
@@ -189,10 +199,7 @@ def test_processes_of_a_killed_worker_are_ended(spool: Pool, fresh: RunReport) -
         "def f(x):\n    os._exit(3)\n"
     )
     assert run(spool, src).error.kind == "worker-crashed"
-    deadline = time.monotonic() + 10
-    while leftovers(spool) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert leftovers(spool) == []
+    assert leftovers(spool, within=10) == []
     probe_is_fresh(spool, fresh)
 
 
