@@ -260,4 +260,24 @@ def notes_for(report: RunReport, request: RunRequest | None = None) -> list[Note
         mismatch = _mismatch_note(case, n)
         if mismatch is not None:
             notes.append(mismatch)
+        if case.match is None and case.match_note:
+            notes.append(Note("no-comparison", f"Case {n}: eager and jit were not compared: {case.match_note}.", {"case": n}))
+    if report.processes_ended:
+        notes.append(
+            Note(
+                "processes-ended",
+                f"Your code started {_plural(report.processes_ended, 'process')} that outlived the run; "
+                "the tutor ended them (no student process outlives its run).",
+                {"processes": report.processes_ended},
+            )
+        )
+    if report.worker_retired:
+        notes.append(
+            Note(
+                "worker-retired",
+                f"Your code changed the worker in a way it cannot undo ({report.worker_retired}); "
+                "the tutor started a fresh one for your next run.",
+                {"reason": report.worker_retired},
+            )
+        )
     return notes
