@@ -212,3 +212,29 @@ def test_progress_is_published_for_the_instructor(jittutor_home: Path, tmp_path:
     _judge(session, _failing_report())
     (export,) = shared.glob("*.json")
     assert '"static-args"' in export.read_text()
+
+
+def test_generic_rungs_name_the_argument_jax_blamed_never_an_example_name() -> None:
+    from jittutor.tutoring.ladder import fit_to_code, named_argument
+
+    message = (
+        "Attempted boolean conversion of traced array with shape bool[].\nThe error occurred while tracing the "
+        "function cond_func at x.py:3 for jit. This concrete value was not available in Python because it "
+        "depends on the value of the argument x."
+    )
+    assert named_argument(message) == "x"
+    rung = 'mark it static: `jax.jit(f, static_argnames="mode")` (or `static_argnums`).'
+    assert fit_to_code([rung], argument="x", source="") == [rung.replace('"mode"', '"x"')]
+    # No argument named, and the example's name is not in the code: a placeholder, not a wrong name.
+    source = "def sum_squared_error(a, b):\n    return a\n"
+    assert '"<the argument>"' in fit_to_code([rung], argument=None, source=source)[0]
+    assert fit_to_code([rung], argument=None, source="def f(mode):\n    pass\n") == [rung]
+    verdict = assess(_failing_report_with(message))
+    assert any('static_argnames="x"' in h for h in verdict.hints)
+
+
+def _failing_report_with(message: str) -> RunReport:
+    report = _failing_report()
+    for case in report.cases:
+        case.jit.error.message = message  # type: ignore[union-attr]
+    return report

@@ -23,8 +23,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from jittutor.config import DEFAULT_START_TIMEOUT
 from jittutor.engine.process import (
-    DEFAULT_START_TIMEOUT,
     EngineError,
     RunCancelled,
     WorkerProcess,

@@ -116,10 +116,15 @@ def assess(report: RunReport, request: RunRequest | None = None, **checks: objec
     label_errors(report)
     diagnoses = diagnose(report, **checks)  # type: ignore[arg-type]
     passed = bool(report.cases) and report.all_agree and not any(d.failing for d in diagnoses)
-    hints: list[str] = []
-    top = next((d for d in diagnoses if d.failing), None) or (diagnoses[0] if diagnoses else None)
-    if top is not None:
-        hints = list(top.hints)
+    top = _primary(diagnoses)
+    error, _ = lead_error(report, diagnoses)
+    hints = ladder_for(
+        None,
+        top.kind if top is not None else None,
+        passed=passed,
+        message=error.message if error is not None else "",
+        source=request.source if request is not None else "",
+    )
     return _verdict(passed, report, diagnoses, hints, request)
 
 
@@ -139,5 +144,12 @@ def grade(lesson: Lesson, report: RunReport, request: RunRequest | None = None) 
         and not any(d.failing for d in diagnoses)
     )
     top = _primary(diagnoses)
-    hints = ladder_for(lesson, top.kind if top is not None else None, passed=passed)
+    error, _ = lead_error(report, diagnoses)
+    hints = ladder_for(
+        lesson,
+        top.kind if top is not None else None,
+        passed=passed,
+        message=error.message if error is not None else "",
+        source=request.source if request is not None else "",
+    )
     return _verdict(passed, report, diagnoses, hints, request)

@@ -14,6 +14,8 @@ screen decides it. No jax, no textual.
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass
 
 from jittutor.diagnosis import kind_info
@@ -27,20 +29,82 @@ def _unique(items: list[str]) -> list[str]:
     return [x for x in items if not (x in seen or seen.add(x))]  # type: ignore[func-returns-value]
 
 
-def ladder_for(lesson: Lesson | None, kind: str | None, *, passed: bool = False) -> list[str]:
-    """The rungs for ``kind`` (the failure that leads) in ``lesson``; ``[]`` once passed."""
+#: JAX names the argument a traced value came from: "... because it depends on the value of the argument x".
+_NAMED_ARGUMENT = re.compile(r"depends on the values? of the arguments? [`'\"]?([A-Za-z_]\w*)")
+_STATIC_NAME = re.compile(r"""static_argnames=(["'])\w+\1""")
+
+
+def named_argument(message: str) -> str | None:
+    """The argument JAX's message blames, if it names one."""
+    match = _NAMED_ARGUMENT.search(message)
+    return match.group(1) if match else None
+
+
+def _parameters(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {
+        a.arg
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+    }
+
+
+def fit_to_code(rungs: list[str], *, argument: str | None, source: str) -> list[str]:
+    """Generic rungs made to fit this code: ``static_argnames="n"`` names the argument JAX blamed.
+
+    A kind's texts show example names; a rung must never name an argument this
+    code does not have. With no argument named (and the example's not in the
+    code), the example name becomes a placeholder the student fills in.
+    """
+    params = _parameters(source) if source else set()
+
+    def name(match: re.Match[str]) -> str:
+        quote = match.group(1)
+        example = match.group(0).split(quote)[1]
+        if argument:
+            return f"static_argnames={quote}{argument}{quote}"
+        if not params or example in params:
+            return match.group(0)
+        return f"static_argnames={quote}<the argument>{quote}"
+
+    return [_STATIC_NAME.sub(name, rung) for rung in rungs]
+
+
+def ladder_for(
+    lesson: Lesson | None,
+    kind: str | None,
+    *,
+    passed: bool = False,
+    message: str = "",
+    source: str = "",
+) -> list[str]:
+    """The rungs for ``kind`` (the failure that leads) in ``lesson``; ``[]`` once passed.
+
+    ``message`` (JAX's, for the error that leads) and ``source`` (the student's
+    code) fit the kind's generic rungs to this code; a lesson's own rungs are
+    written for it already.
+    """
     if passed:
         return []
+    argument = named_argument(message)
+
+    def kind_rungs(exclude: list[str]) -> list[str]:
+        rungs = [h for h in _unique(list(kind_info(kind).hints)) if h not in exclude]  # type: ignore[arg-type]
+        return fit_to_code(rungs, argument=argument, source=source)
+
     if lesson is not None:
         if kind is None or kind == lesson.starter_fails_with:
             return _unique(list(lesson.hints))[:MAX_RUNGS]
         if kind in lesson.hints_by_kind:
             own = _unique(list(lesson.hints_by_kind[kind]))[:MAX_RUNGS]
-            generic = [h for h in kind_info(kind).hints if h not in own]
-            return [*generic[: MAX_RUNGS - len(own)], *own]
+            return [*kind_rungs(own)[: MAX_RUNGS - len(own)], *own]
     if kind is None:
         return []
-    return _unique(list(kind_info(kind).hints))[:MAX_RUNGS]
+    return kind_rungs([])[:MAX_RUNGS]
 
 
 @dataclass(frozen=True)
