@@ -10,16 +10,13 @@ code does not have. No jax, no textual here.
 from __future__ import annotations
 
 import ast
-import difflib
 import keyword
 import re
-import warnings
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from jittutor.diagnosis.kinds import ALL_KINDS
 from jittutor.engine.protocol import CaseSpec
+from jittutor.lessons.fields import FieldReader, is_http_url, unknown_field
 from jittutor.lessons.model import (
     CASE_FIELDS,
     CHECK_FIELDS,
@@ -35,156 +32,10 @@ from jittutor.lessons.source import (
     INVALID,
     LessonError,
     LessonLoadError,
-    YamlReader,
     describe,
     display_path,
     read_lesson_text,
 )
-
-# --- typed field readers ------------------------------------------------------------
-
-
-class _Parse(YamlReader):
-    """Reads one file's YAML (see :class:`YamlReader`) and checks its values' types."""
-
-    def string(self, value: Any, path: str, *, nonempty: bool = True) -> Any:
-        if value is INVALID:
-            return INVALID
-        if not isinstance(value, str):
-            message = f"expected a string, got {describe(value)}"
-            if isinstance(value, bool):
-                message += "; YAML reads yes/no/on/off/true/false as booleans, quote it if you mean text"
-            elif isinstance(value, (int, float)):
-                message += f'; quote it: "{value}"'
-            self.error(path, message)
-            return INVALID
-        if nonempty and not value.strip():
-            self.error(path, "must not be empty")
-            return INVALID
-        return value
-
-    def integer(self, value: Any, path: str, minimum: int | None = None) -> Any:
-        if value is INVALID:
-            return INVALID
-        if isinstance(value, bool) or not isinstance(value, int):
-            message = f"expected an integer, got {describe(value)}"
-            if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-                message += "; remove the quotes"
-            self.error(path, message)
-            return INVALID
-        if minimum is not None and value < minimum:
-            self.error(path, f"must be at least {minimum}, got {value}")
-            return INVALID
-        return value
-
-    def boolean(self, value: Any, path: str) -> Any:
-        if value is INVALID:
-            return INVALID
-        if not isinstance(value, bool):
-            self.error(path, f"expected true or false, got {describe(value)}")
-            return INVALID
-        return value
-
-    def tolerance(self, value: Any, path: str) -> Any:
-        if value is INVALID:
-            return INVALID
-        number: Any = value
-        if isinstance(value, str):
-            # YAML 1.1 reads 1e-5 (no dot) as a string; accept what Python reads as a number.
-            try:
-                number = float(value)
-            except ValueError:
-                number = value
-        if isinstance(number, bool) or not isinstance(number, (int, float)):
-            self.error(path, f"expected a number, got {describe(value)}")
-            return INVALID
-        if not number >= 0 or number == float("inf"):
-            self.error(path, f"must be a finite number >= 0, got {number}")
-            return INVALID
-        return float(number)
-
-    def string_list(self, value: Any, path: str, min_len: int = 0) -> Any:
-        if value is INVALID:
-            return INVALID
-        if not isinstance(value, list):
-            self.error(path, f"expected a list of strings, got {describe(value)}")
-            return INVALID
-        items = [self.string(item, f"{path}[{i}]") for i, item in enumerate(value)]
-        if INVALID in items:
-            return INVALID
-        if len(items) < min_len:
-            self.error(path, f"needs at least {min_len} entries, got {len(items)}")
-            return INVALID
-        return items
-
-    def mapping(self, value: Any, path: str, allowed: tuple[str, ...]) -> Any:
-        if value is INVALID:
-            return INVALID
-        if not isinstance(value, dict):
-            self.error(path, f"expected a mapping, got {describe(value)}")
-            return INVALID
-        for name in value:
-            if name not in allowed:
-                self.error(f"{path}.{name}" if path else name, _unknown_field(name, allowed))
-        return value
-
-    def kind(self, value: Any, path: str) -> Any:
-        if value is INVALID:
-            return INVALID
-        if not isinstance(value, str):
-            self.error(path, f"expected a kind name, got {describe(value)}")
-            return INVALID
-        if value not in ALL_KINDS:
-            self.error(path, _unknown_kind(value))
-            return INVALID
-        return value
-
-    def python(self, source: Any, path: str, mode: str = "exec", wrap: str = "{}") -> Any:
-        """Compile ``source``; report a syntax error at its line in the file."""
-        if source is INVALID:
-            return INVALID
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SyntaxWarnings are the student's business
-                code = compile(wrap.format(source), f"<{path}>", mode, dont_inherit=True)
-        except SyntaxError as exc:
-            self.error(path, *self._syntax_message(exc, path, mode))
-            return INVALID
-        except ValueError as exc:  # e.g. a NUL character
-            self.error(path, f"not valid Python: {exc}")
-            return INVALID
-        return code
-
-    def _syntax_message(self, exc: SyntaxError, path: str, mode: str) -> tuple[str, int | None]:
-        if mode == "eval":
-            return f"not a valid Python expression: {exc.msg}", None
-        code_line = exc.lineno or 1
-        return f"not valid Python: {exc.msg} (line {code_line} of the code)", self.line_within(path, code_line)
-
-
-def _unknown_field(name: Any, allowed: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(str(name), allowed, n=1)
-    if close:
-        return f"unknown field {name!r} (did you mean {close[0]!r}?)"
-    return f"unknown field {name!r} (known fields: {', '.join(allowed)})"
-
-
-def _unknown_kind(name: str) -> str:
-    close = difflib.get_close_matches(name, ALL_KINDS, n=1, cutoff=0.6)
-    if close:
-        return f"unknown kind {name!r}; did you mean {close[0]!r}?"
-    return f"unknown kind {name!r}; known kinds: {', '.join(ALL_KINDS)}"
-
-
-def _is_http_url(text: str) -> bool:
-    if any(c.isspace() for c in text):
-        return False
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
 
 # --- validation ------------------------------------------------------------------
 
@@ -192,11 +43,11 @@ def _is_http_url(text: str) -> bool:
 class _Fields:
     """A lesson file's top-level values: ``required`` reports a missing one, ``optional`` defaults."""
 
-    def __init__(self, p: _Parse, data: dict[str, Any]) -> None:
+    def __init__(self, p: FieldReader, data: dict[str, Any]) -> None:
         self.p, self.data = p, data
         for name in data:
             if name not in TOP_FIELDS:
-                p.error(name, _unknown_field(name, TOP_FIELDS))
+                p.error(name, unknown_field(name, TOP_FIELDS))
 
     def required(self, name: str) -> Any:
         if name not in self.data:
@@ -211,7 +62,7 @@ class _Fields:
         return self.data.get(name)  # None: absent or empty, the default applies
 
 
-def _validate_about(p: _Parse, f: _Fields) -> dict[str, Any]:
+def _validate_about(p: FieldReader, f: _Fields) -> dict[str, Any]:
     """id, title, order, docs, explanation, summary, tags."""
     lesson_id = p.string(f.required("id"), "id")
     if lesson_id is not INVALID and not ID_PATTERN.match(lesson_id):
@@ -219,7 +70,7 @@ def _validate_about(p: _Parse, f: _Fields) -> dict[str, Any]:
         p.error("id", message)
         lesson_id = INVALID
     docs = p.string(f.required("docs"), "docs")
-    if docs is not INVALID and not _is_http_url(docs.strip()):
+    if docs is not INVALID and not is_http_url(docs.strip()):
         p.error("docs", f"expected an http(s) URL to the JAX docs section, got {docs!r}")
         docs = INVALID
     return {
@@ -233,7 +84,7 @@ def _validate_about(p: _Parse, f: _Fields) -> dict[str, Any]:
     }
 
 
-def _validate_code(p: _Parse, f: _Fields) -> dict[str, Any]:
+def _validate_code(p: FieldReader, f: _Fields) -> dict[str, Any]:
     """entry, setup, starter, solution, starter_fails_with."""
     entry = p.string(f.required("entry"), "entry")
     if entry is not INVALID:
@@ -254,7 +105,7 @@ def _validate_code(p: _Parse, f: _Fields) -> dict[str, Any]:
     return {"entry": entry, "setup": setup, "starter": starter, "solution": solution, "starter_fails_with": fails_with}
 
 
-def _validate(p: _Parse, data: dict[str, Any], path: Path | None) -> Lesson | None:
+def _validate(p: FieldReader, data: dict[str, Any], path: Path | None) -> Lesson | None:
     f = _Fields(p, data)
     about = _validate_about(p, f)
     code = _validate_code(p, f)
@@ -302,7 +153,7 @@ def _parameters(sources: list[Any]) -> set[str]:
     return names
 
 
-def _check_ladder(p: _Parse, path: str, rungs: Any, sources: list[Any]) -> None:
+def _check_ladder(p: FieldReader, path: str, rungs: Any, sources: list[Any]) -> None:
     """A ladder a student can climb: short, no rung twice, no static argument the code lacks."""
     if not isinstance(rungs, list):
         return
@@ -324,7 +175,7 @@ def _check_ladder(p: _Parse, path: str, rungs: Any, sources: list[Any]) -> None:
                 )
 
 
-def _validate_cases(p: _Parse, value: Any) -> Any:
+def _validate_cases(p: FieldReader, value: Any) -> Any:
     if value is INVALID:
         return INVALID
     if not isinstance(value, list):
@@ -360,7 +211,7 @@ def _validate_cases(p: _Parse, value: Any) -> Any:
     return cases if ok else INVALID
 
 
-def _validate_hints_by_kind(p: _Parse, value: Any) -> Any:
+def _validate_hints_by_kind(p: FieldReader, value: Any) -> Any:
     if value is None:
         return {}
     if value is INVALID:
@@ -378,7 +229,7 @@ def _validate_hints_by_kind(p: _Parse, value: Any) -> Any:
     return result
 
 
-def _validate_checks(p: _Parse, value: Any) -> Any:
+def _validate_checks(p: FieldReader, value: Any) -> Any:
     if value is None:
         return Checks()
     data = p.mapping(value, "checks", CHECK_FIELDS)
@@ -396,7 +247,7 @@ def _validate_checks(p: _Parse, value: Any) -> Any:
     return checks
 
 
-def _validate_predict(p: _Parse, value: Any) -> Any:
+def _validate_predict(p: FieldReader, value: Any) -> Any:
     if value is None:
         return None
     data = p.mapping(value, "predict", PREDICT_FIELDS)
@@ -435,7 +286,7 @@ def parse_lesson(text: str, path: str | Path = "<string>") -> Lesson:
     """
     shown = display_path(path)
     lesson_path = None if str(path) == "<string>" else Path(path)
-    p = _Parse(shown)
+    p = FieldReader(shown)
     data = p.read(text)
     lesson = _validate(p, data, lesson_path) if data is not INVALID else None
     if lesson is None:
