@@ -93,6 +93,7 @@ def parse_fraction(text: object, source: str) -> float:
 
 
 def parse_seconds(text: object, source: str) -> float:
+    """A positive number of seconds; anything else is an error naming ``source``."""
     try:
         value = float(text)  # type: ignore[arg-type]
     except (TypeError, ValueError):

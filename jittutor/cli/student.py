@@ -18,6 +18,7 @@ from jittutor.errors import EXIT_FAILED, EXIT_OK, UsageError
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """``jittutor list``: the lessons in order, your status in each, and a progress bar."""
     from jittutor.present.cells import MARKS, progress_bar
 
     catalogue = catalogue_for(args)
@@ -41,6 +42,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    """``jittutor show``: a lesson's text, setup, starter, cases and docs link."""
     lesson = get_lesson(catalogue_for(args), args.lesson)
     print(f"# {lesson.title}  ({lesson.id})\n")
     print(lesson.explanation.rstrip())
@@ -67,6 +69,7 @@ def _session(args: argparse.Namespace, lesson_id: str) -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """``jittutor check``: check code against a lesson through the tutoring core (exit 0 passed, 1 not yet)."""
     from jittutor.present.documents import checked_json
     from jittutor.present.tables import format_checked
 
@@ -118,6 +121,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """``jittutor run``: any function with and without jit, one case per ``--args``."""
     from jittutor.present.documents import report_json
     from jittutor.present.tables import format_report
     from jittutor.tutoring.grading import assess
@@ -148,6 +152,7 @@ def _read_stdin() -> str:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    """``jittutor explain``: the kind, explanation and hints for a pasted error (exit 1 when there is none)."""
     from jittutor.diagnosis import NO_ERROR_FOUND, explain_text
     from jittutor.present.documents import explanation_json
     from jittutor.tutoring.session import read_source
@@ -183,6 +188,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
+    """``jittutor devices``: the devices the worker sees, the default marked."""
     from jittutor.present.cells import memory_text
 
     with worker_pool(args) as pool:

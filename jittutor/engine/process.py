@@ -43,6 +43,7 @@ class RunCancelled(EngineError):
 
 
 def default_worker_command() -> list[str]:
+    """This Python running ``-m jittutor.worker``."""
     return [sys.executable, "-m", "jittutor.worker"]
 
 

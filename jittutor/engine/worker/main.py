@@ -120,6 +120,10 @@ def cap_cpu_memory() -> int | None:
 
 
 class Worker:
+    """The worker's life: take the channel off fds 0/1, import jax once, then serve runs until told to stop
+    or the front goes away. After each run it restores what it can and audits the rest; an unclean
+    worker asks to be retired."""
+
     def __init__(self) -> None:
         self.memory_cap: int | None = None
         self.channel = Channel()
@@ -177,6 +181,7 @@ class Worker:
                 self.exit()
 
     def start(self) -> None:
+        """Move the channel, cap CPU memory, import jax, warm up, and say hello (or why not, then exit)."""
         from jittutor.engine.worker.capture import OutputCapture
 
         faulthandler.enable(file=self.channel.log_fd, all_threads=False)
@@ -305,6 +310,7 @@ class Worker:
 
 
 def main() -> None:
+    """``python -m jittutor.worker``: start, serve, and leave without interpreter teardown."""
     worker = Worker()
     worker.start()
     worker.serve()

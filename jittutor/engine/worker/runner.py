@@ -148,6 +148,10 @@ class Runner:
             block((x * 2).sum())
 
     def execute(self, req: RunRequest) -> RunReport:
+        """Run one request: the student's module, then each case eagerly and under jit, timed and compared.
+
+        Never raises for anything the student's code does: every failure becomes an
+        :class:`ErrorInfo` in the returned :class:`RunReport`."""
         t_start = time.perf_counter()
         self.capture.reset()
         self._run_output: list[str] = []
