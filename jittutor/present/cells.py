@@ -165,9 +165,10 @@ def compiles_text(report: RunReport) -> str:
 def results_summary(report: RunReport, *, micro: bool = True) -> str:
     """The line above the results table: cases, device, compilations, wall time."""
     n = len(report.cases)
+    wrapped = " | jit column: your function wrapped in jax.jit by the tutor" if report.entry_jitted is False else ""
     return (
         f"{n} case{'s' if n != 1 else ''} on {report.device or '?'} | {compiles_text(report)} | "
-        f"run took {seconds_text(report.seconds, micro=micro)}"
+        f"run took {seconds_text(report.seconds, micro=micro)}{wrapped}"
     )
 
 

@@ -105,6 +105,8 @@ def format_report(
     micro = can_draw_micro() if micro is None else micro
     out: list[str] = [title] if title else []
     out.append(f"device {report.device or '?'} | jax {report.jax_version} | compilations: {report.compiles}")
+    if report.entry_jitted is False:
+        out.append("the jit column runs your function wrapped in jax.jit by the tutor")
     if report.cases:
         rows = [HEADERS] + [list(case_cells(c, micro=micro, value_width=28)) for c in report.cases]
         out += ["", _table(rows)]
