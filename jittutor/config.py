@@ -17,6 +17,10 @@ GPU memory share       ``JITTUTOR_MEM_FRACTION``   ``mem_fraction``      none (J
 worker start timeout   ``JITTUTOR_START_TIMEOUT``  ``start_timeout``     180 s
 progress directory     ``JITTUTOR_PROGRESS_DIR``   ``progress_dir``      none
 CPU worker memory cap  ``JITTUTOR_MEM_LIMIT``      (worker side only)    half the RAM
+pre-warmed standby     ``JITTUTOR_STANDBY``        ``standby``           ``auto``: on for the default
+(``--standby``)        (auto, on, off)                                   worker, off with a worker
+                                                                         command (one job a student)
+idle worker exits      ``JITTUTOR_WORKER_IDLE``    ``worker_idle``       900 s; ``off`` never
 =====================  ==========================  ====================  ==========================
 
 Lesson directories add up (settings, then environment, then command line)
@@ -49,6 +53,8 @@ MEM_FRACTION_ENV = "JITTUTOR_MEM_FRACTION"
 START_TIMEOUT_ENV = "JITTUTOR_START_TIMEOUT"
 PROGRESS_DIR_ENV = "JITTUTOR_PROGRESS_DIR"
 MEM_LIMIT_ENV = "JITTUTOR_MEM_LIMIT"
+STANDBY_ENV = "JITTUTOR_STANDBY"
+WORKER_IDLE_ENV = "JITTUTOR_WORKER_IDLE"
 #: Every variable, for the README and for tests that clear the environment.
 ALL_ENV = (
     HOME_ENV,
@@ -58,10 +64,22 @@ ALL_ENV = (
     START_TIMEOUT_ENV,
     PROGRESS_DIR_ENV,
     MEM_LIMIT_ENV,
+    STANDBY_ENV,
+    WORKER_IDLE_ENV,
 )
 SETTINGS_FILE = "settings.json"
-SETTINGS_KEYS = ("lessons", "worker_cmd", "mem_fraction", "start_timeout", "progress_dir")
+SETTINGS_KEYS = (
+    "lessons",
+    "worker_cmd",
+    "mem_fraction",
+    "start_timeout",
+    "progress_dir",
+    "standby",
+    "worker_idle",
+)
 DEFAULT_START_TIMEOUT = 180.0  # a scheduler's queue can take minutes
+DEFAULT_WORKER_IDLE = 900.0  # an idle worker frees its job (and GPU) after 15 minutes
+STANDBY_CHOICES = ("auto", "on", "off")
 
 
 # --- paths ----------------------------------------------------------------------
@@ -126,6 +144,21 @@ def parse_command(text: object, source: str) -> str:
     return text
 
 
+def parse_standby(text: object, source: str) -> str:
+    """``auto``, ``on`` or ``off``; anything else is an error naming ``source``."""
+    value = str(text).strip().lower()
+    if value not in STANDBY_CHOICES:
+        raise ConfigError(f"{source}: expected auto, on or off, got {text!r}")
+    return value
+
+
+def parse_idle(text: object, source: str) -> float:
+    """Seconds an idle worker waits before it exits; ``off``/``0``/``none`` (0.0): never."""
+    if str(text).strip().lower() in ("0", "off", "none", "never"):
+        return 0.0
+    return parse_seconds(text, source)
+
+
 def _path_list(value: object, source: str) -> list[Path]:
     if isinstance(value, str):
         return [Path(p).expanduser() for p in value.split(os.pathsep) if p]
@@ -148,13 +181,31 @@ class Settings:
     mem_fraction: float | None = None
     start_timeout: float = DEFAULT_START_TIMEOUT
     progress_dir: Path | None = None
+    standby: str = "auto"  # "auto", "on" or "off"; see use_standby
+    worker_idle: float = DEFAULT_WORKER_IDLE  # 0: never
     warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def use_standby(self) -> bool:
+        """Keep a pre-warmed second worker? ``auto``: only for the default (local) worker command.
+
+        With a worker command (``srun ...``) every worker is a scheduler job, and a
+        standby would double the jobs (and GPUs) each student holds.
+        """
+        if self.standby == "auto":
+            return self.worker_cmd is None
+        return self.standby == "on"
 
     def worker_env(self, environ: Mapping[str, str] | None = None) -> dict[str, str] | None:
         """The environment for a worker process, or ``None`` for this process's own."""
-        if self.mem_fraction is None:
+        extra: dict[str, str] = {}
+        if self.mem_fraction is not None:
+            extra[MEM_FRACTION_ENV] = f"{self.mem_fraction:g}"
+        if self.worker_idle != DEFAULT_WORKER_IDLE:
+            extra[WORKER_IDLE_ENV] = f"{self.worker_idle:g}"
+        if not extra:
             return None
-        return {**(os.environ if environ is None else environ), MEM_FRACTION_ENV: f"{self.mem_fraction:g}"}
+        return {**(os.environ if environ is None else environ), **extra}
 
 
 def read_settings_file(path: Path) -> tuple[dict[str, Any], list[str]]:
@@ -182,6 +233,7 @@ def load_settings(
     worker_cmd: str | None = None,
     mem_fraction: str | float | None = None,
     progress_dir: Path | str | None = None,
+    standby: str | None = None,
     environ: Mapping[str, str] | None = None,
     file_data: dict[str, Any] | None = None,
 ) -> Settings:
@@ -224,6 +276,14 @@ def load_settings(
             raise ConfigError(f"{found[1]}: expected a directory, got {found[0]!r}")
         progress = Path(found[0]).expanduser()
 
+    standby_choice = "auto"
+    if (found := pick(standby, STANDBY_ENV, "standby")) is not None:
+        standby_choice = parse_standby(found[0], found[1] or "--standby")
+
+    idle = DEFAULT_WORKER_IDLE
+    if (found := pick(None, WORKER_IDLE_ENV, "worker_idle")) is not None:
+        idle = parse_idle(found[0], found[1])
+
     return Settings(
         home=root,
         lesson_dirs=tuple(dirs),
@@ -232,6 +292,8 @@ def load_settings(
         mem_fraction=fraction,
         start_timeout=timeout,
         progress_dir=progress,
+        standby=standby_choice,
+        worker_idle=idle,
         warnings=tuple(warnings),
     )
 
@@ -245,3 +307,15 @@ def worker_mem_limit(environ: Mapping[str, str] | None = None) -> int | None:
     if text.lower() in ("0", "none", "off"):
         return 0
     return parse_size(text, MEM_LIMIT_ENV)
+
+
+def worker_idle_seconds(environ: Mapping[str, str] | None = None) -> float:
+    """``JITTUTOR_WORKER_IDLE`` as the worker sees it (0.0: never leave); unreadable values: the default."""
+    env = os.environ if environ is None else environ
+    text = env.get(WORKER_IDLE_ENV, "").strip()
+    if not text:
+        return DEFAULT_WORKER_IDLE
+    try:
+        return parse_idle(text, WORKER_IDLE_ENV)
+    except ConfigError:
+        return DEFAULT_WORKER_IDLE  # the front already refused it; a worker never dies of a setting

@@ -82,7 +82,10 @@ class JitTutorApp(App[None]):
             pool
             if pool is not None
             else WorkerPool(
-                self.settings.worker_cmd, env=self.settings.worker_env(), start_timeout=self.settings.start_timeout
+                self.settings.worker_cmd,
+                env=self.settings.worker_env(),
+                start_timeout=self.settings.start_timeout,
+                standby=self.settings.use_standby,  # off under a launcher: one scheduler job per student
             )
         )
         self.run_timeout = run_timeout

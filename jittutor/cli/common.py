@@ -31,6 +31,7 @@ def settings_for(args: argparse.Namespace) -> Settings:
             worker_cmd=getattr(args, "worker_cmd", None),
             mem_fraction=getattr(args, "mem_fraction", None),
             progress_dir=getattr(args, "progress_dir", None),
+            standby=getattr(args, "standby", None),
         )
         for warning in cached.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -69,10 +70,12 @@ def worker_pool(args: argparse.Namespace) -> Iterator[WorkerPool]:
 
     settings = settings_for(args)
     notice = StartNotice()
-    # One-shot commands need no standby: it would only double the start-up work.
+    # One-shot commands need no standby: it would only double the start-up work. Nor a replacement
+    # the moment a run times out or crashes: under srun that is a job submitted only to be killed.
     pool = WorkerPool(
         settings.worker_cmd,
         standby=False,
+        respawn=False,
         env=settings.worker_env(),
         on_status=notice,
         start_timeout=settings.start_timeout,

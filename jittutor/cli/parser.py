@@ -9,7 +9,7 @@ from jittutor import __version__
 from jittutor.cli import student, workshop
 
 #: Options a command may lack (they are not in its parser); main() fills them in.
-SHARED_DEFAULTS = {"lessons": None, "worker_cmd": None, "mem_fraction": None, "progress_dir": None}
+SHARED_DEFAULTS = {"lessons": None, "worker_cmd": None, "mem_fraction": None, "progress_dir": None, "standby": None}
 
 
 def _positive_float(text: str) -> float:
@@ -54,6 +54,11 @@ def _option_parents() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser,
         "--mem-fraction", metavar="F", default=argparse.SUPPRESS,
         help="share of GPU memory the worker may take, 0 < F <= 1 (also JITTUTOR_MEM_FRACTION; "
         "passed to the worker as XLA_PYTHON_CLIENT_MEM_FRACTION)",
+    )  # fmt: skip
+    worker_opts.add_argument(
+        "--standby", choices=("auto", "on", "off"), default=argparse.SUPPRESS,
+        help="keep a pre-warmed second worker in the app (auto: only without --worker-cmd, since under a "
+        "launcher each worker is a scheduler job; also JITTUTOR_STANDBY)",
     )  # fmt: skip
     running = argparse.ArgumentParser(add_help=False)
     running.add_argument("--device", metavar="D", help="cpu, gpu, cpu:N, cuda:N, ... (see `jittutor devices`)")

@@ -126,6 +126,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app_args += ["--worker-cmd", args.worker_cmd]
     if settings.mem_fraction is not None:
         app_args += ["--mem-fraction", f"{settings.mem_fraction:g}"]
+    app_args += ["--standby", settings.standby]
     if args.device:
         app_args += ["--device", args.device]
     if args.lesson:

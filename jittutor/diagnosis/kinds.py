@@ -31,6 +31,7 @@ TRACING_KINDS = (
 FAULT_KINDS = (
     "timeout",
     "worker-crashed",
+    "worker-ended",
     "out-of-memory",
     "recursion",
     "syntax-error",

@@ -1,11 +1,21 @@
 """The worker pool: an active worker, a pre-warmed standby, deadlines, crash recovery.
 
 A :class:`WorkerPool` keeps one active :class:`~jittutor.engine.process.WorkerProcess`
-and one pre-warmed standby; when a run times out, a worker dies, or a worker
-*retires* (the student's code changed its process in a way it cannot undo, see
-:mod:`jittutor.engine.worker.audit`), the standby takes over at once and a new
-standby starts in the background. The crash policy (how a crash is worded, the
-"dead" state) is :mod:`jittutor.engine.restarter`.
+and (``standby=True``) one pre-warmed standby; when a run times out, a worker
+dies, or a worker *retires* (the student's code changed its process in a way it
+cannot undo, see :mod:`jittutor.engine.worker.audit`), the standby takes over
+at once and a new standby starts in the background. Without a standby (the
+default under a launcher: each worker is a scheduler job) the replacement
+starts at once, or with ``respawn=False`` (one-shot commands) only when the
+next run needs it. The crash policy (how a crash is worded, the "dead" state)
+is :mod:`jittutor.engine.restarter`; what the scheduler said about a job
+(queued, ended by it) is :mod:`jittutor.engine.scheduler`. A worker the
+scheduler ended, or that left because it sat idle, is not replaced until the
+next run asks for one: that is what frees a walked-away student's GPU.
+
+While a worker waits in a scheduler's queue the status is ``queued`` with
+"waiting in the queue (job 1234, reason Resources)"; a worker that is gone
+between runs leaves the status ``stopped`` with why it ended.
 
 Thread-safe: runs are serialised (a second :meth:`WorkerPool.run` waits for the
 first, or with ``preempt=True`` cancels it and takes its place), and
@@ -24,6 +34,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from jittutor.config import DEFAULT_START_TIMEOUT
+from jittutor.engine import scheduler
 from jittutor.engine.process import (
     EngineError,
     RunCancelled,
@@ -63,6 +74,8 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 10.0
 CANCEL_GRACE = 1.0  # seconds a cancelled run gets to stop before the worker is killed
+HEARTBEAT = 2.0  # seconds between heartbeats to each worker (it leaves after worker.main.HEARTBEAT_LOST without)
+QUEUE_POLL = 5.0  # seconds between asking squeue why a queued start waits
 
 StatusCallback = Callable[[str, str], None]
 
@@ -79,9 +92,14 @@ class WorkerPool:
         on_status: StatusCallback | None = None,
         env: dict[str, str] | None = None,
         max_crashes: int = MAX_CRASHES,
+        respawn: bool = True,
     ) -> None:
         self.command = worker_command(worker_cmd)
         self.use_standby = standby
+        # Start a replacement as soon as a worker is thrown away (False: when the next run needs it).
+        self.respawn = respawn
+        self.spawned = 0  # workers started over the pool's life (each one a job under srun)
+        self.last_ending = ""  # why the last worker ended between runs, for the next start's status
         self.start_timeout = start_timeout if start_timeout is not None else DEFAULT_START_TIMEOUT
         self.on_status = on_status
         self.env = env
@@ -95,6 +113,8 @@ class WorkerPool:
         self._cancel = threading.Event()
         self._run_id = 0
         self._closed = False
+        self._busy: WorkerProcess | None = None  # the worker running a request right now
+        self._heart: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -107,7 +127,72 @@ class WorkerPool:
                 pass
 
     def _spawn(self) -> WorkerProcess:
-        return WorkerProcess(self.command, env=self.env)
+        worker = WorkerProcess(self.command, env=self.env)
+        worker.on_event = self._worker_event
+        self.spawned += 1
+        if self._heart is None:
+            self._heart = threading.Thread(target=self._heartbeats, name="pool-heartbeat", daemon=True)
+            self._heart.start()
+        return worker
+
+    def _heartbeats(self) -> None:
+        """Tell every worker the front is alive; a worker whose heartbeats stop leaves (and frees its job)."""
+        while not self._closed:
+            for worker in (self._active, self._standby):
+                if worker is not None:
+                    worker.heartbeat()
+            time.sleep(HEARTBEAT)
+
+    def _worker_event(self, worker: WorkerProcess, what: str, detail: str) -> None:
+        """From a worker's reader threads: its queue, its allocation, its end."""
+        if worker is not self._active:
+            return
+        if what == "queued":
+            self._set_status("queued", f"waiting in the queue (job {detail})")
+            threading.Thread(target=self._watch_queue, args=(worker, detail), daemon=True).start()
+        elif what == "allocated":
+            self._set_status("starting", f"job {detail} has its resources; loading JAX")
+        elif what == "exited":
+            self._ended_between_runs(worker)
+
+    def _watch_queue(self, worker: WorkerProcess, job: str) -> None:
+        """While ``worker`` waits in the queue, say why (squeue's reason)."""
+        shown = ""
+        while worker is self._active and worker.queued_job == job and not worker.ready.is_set():
+            reason = scheduler.queue_reason(job)
+            if reason and reason != shown and worker.queued_job == job and worker is self._active:
+                shown = reason
+                self._set_status("queued", f"waiting in the queue (job {job}, reason {reason})")
+            worker.ready.wait(QUEUE_POLL)
+
+    def _ended_between_runs(self, worker: WorkerProcess) -> None:
+        """A ready worker went away while no run was using it (idle, scheduler, launcher killed)."""
+        worker.stderr_done.wait(2.0)
+        with self._lock:
+            if worker is self._busy or self._closed or worker.info is None:
+                return  # a run deals with it (or it never started: wait_ready reports that)
+            if worker is self._standby:
+                self._standby = None
+                return
+            if worker is not self._active:
+                return
+            self._active = None
+        try:
+            worker.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.last_ending = self._why_ended(worker)
+        threading.Thread(target=worker.kill, daemon=True).start()  # its launcher's leftovers, if any
+        self._set_status("stopped", f"{self.last_ending}; the next run starts a new one")
+
+    @staticmethod
+    def _why_ended(worker: WorkerProcess) -> str:
+        if worker.farewell:
+            return f"the worker left: {worker.farewell}"
+        ended = scheduler.ended_by_scheduler(list(worker.stderr_tail))
+        if ended is not None:
+            return f"the scheduler ended the worker: {ended[0]} ({ended[1]})"
+        return f"the worker {describe_exit(worker.returncode_seen())}"
 
     def start(self) -> None:
         """Start the active worker (and the standby) without waiting for them."""
@@ -115,19 +200,37 @@ class WorkerPool:
             if self._closed:
                 raise EngineError("the worker pool is closed")
             if self._active is None:
-                self._set_status("starting", shlex.join(self.command))
+                detail = shlex.join(self.command)
+                if self.last_ending:
+                    detail = f"{self.last_ending}; starting a new one ({detail})"
+                    self.last_ending = ""
+                self._set_status("starting", detail)
                 self._active = self._spawn()
             if self.use_standby and self._standby is None:
                 self._standby = self._spawn()
 
     def info(self, timeout: float | None = None, cancel: threading.Event | None = None) -> WorkerInfo:
-        """The active worker's hello (JAX version, devices); starts it if needed."""
+        """The active worker's hello (JAX version, devices); starts it if needed.
+
+        A worker that cannot start is thrown away, so the next call (the
+        student's next F5 or ``check``) tries a fresh one.
+        """
         self._check_dead()
         self.start()
-        assert self._active is not None
         worker = self._active
-        info = worker.wait_ready(self.start_timeout if timeout is None else timeout, cancel)
-        if self.status in ("starting", "restarting"):
+        assert worker is not None
+        try:
+            info = worker.wait_ready(self.start_timeout if timeout is None else timeout, cancel)
+        except RunCancelled:
+            raise
+        except EngineError as exc:
+            with self._lock:
+                if worker is self._active:
+                    self._active = None
+            threading.Thread(target=worker.kill, daemon=True).start()
+            self._set_status("failed", str(exc))
+            raise
+        if self.status in ("starting", "restarting", "queued"):
             self._set_status("ready", f"jax {info.jax_version}")
         return info
 
@@ -181,20 +284,23 @@ class WorkerPool:
     def _check_dead(self) -> None:
         self.restarter.check()
 
-    def _replace_active(self) -> None:
-        """Kill the active worker and promote the standby (or start a new one)."""
+    def _replace_active(self, respawn: bool | None = None) -> None:
+        """Kill the active worker and promote the standby (or start a new one, now or at the next run)."""
         with self._lock:
             old, self._active = self._active, None
             if old is not None:
                 threading.Thread(target=old.kill, daemon=True).start()
             if self._standby is not None:
                 self._active, self._standby = self._standby, None
-            elif not self._closed:
+            elif not self._closed and (self.respawn if respawn is None else respawn):
                 self._active = self._spawn()
             if self.use_standby and not self._closed:
                 self._standby = self._spawn()
             new = self._active
-            self._set_status("restarting")
+            if new is not None:
+                self._set_status("restarting")
+        if new is None:
+            self._set_status("stopped", "the next run starts a new worker")
         if new is not None:
             threading.Thread(target=self._announce_ready, args=(new,), daemon=True).start()
 
@@ -202,10 +308,14 @@ class WorkerPool:
         try:
             info = worker.wait_ready(self.start_timeout)
         except EngineError as exc:
-            if worker is self._active:
+            with self._lock:
+                mine = worker is self._active
+                if mine:
+                    self._active = None  # the next run tries a fresh one
+            if mine:
                 self._set_status("failed", str(exc))
             return
-        if worker is self._active and self.status == "restarting":
+        if worker is self._active and self.status in ("restarting", "queued", "starting"):
             self._set_status("ready", f"jax {info.jax_version}")
 
     def restart(self) -> None:
@@ -262,9 +372,20 @@ class WorkerPool:
     def _run_locked(self, request: RunRequest, timeout: float) -> RunReport:
         self._cancel.clear()
         self._check_dead()
+        with self._lock:
+            gone = self._active is not None and self._active.info is not None and not self._active.alive()
+        if gone:  # it ended between runs (idle, the scheduler) and its exit is still being noticed
+            self._ended_between_runs(self._active)  # type: ignore[arg-type]
         info = self.info(cancel=self._cancel)
         worker = self._active
         assert worker is not None
+        self._busy = worker
+        try:
+            return self._run_on(worker, info, request, timeout)
+        finally:
+            self._busy = None
+
+    def _run_on(self, worker: WorkerProcess, info: WorkerInfo, request: RunRequest, timeout: float) -> RunReport:
         self._drain(worker)
         self._run_id += 1
         run_id = self._run_id
@@ -363,7 +484,11 @@ class WorkerPool:
             worker.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        error, dead = self.restarter.crashed(worker.proc.returncode, list(worker.stderr_tail), request)
+        worker.stderr_done.wait(2.0)  # the launcher's last words (srun's CANCELLED line) come on stderr
+        ended = scheduler.ended_by_scheduler(list(worker.stderr_tail))
+        if ended is not None:
+            return self._ended(worker, info, request, started, *ended)
+        error, dead = self.restarter.crashed(worker.returncode_seen(), list(worker.stderr_tail), request)
         if dead:
             with self._lock:
                 old, self._active = self._active, None
@@ -374,6 +499,30 @@ class WorkerPool:
             self._set_status("dead", self.dead_reason or "")
         else:
             self._replace_active()
+        return RunReport(
+            device=request.device or info.default_device,
+            jax_version=info.jax_version,
+            error=error,
+            seconds=time.monotonic() - started,
+            worker_pid=worker.pid,
+        )
+
+    def _ended(
+        self, worker: WorkerProcess, info: WorkerInfo, request: RunRequest, started: float, why: str, line: str
+    ) -> RunReport:
+        """The scheduler ended the worker's job: not the code's fault, not a crash; the next run starts a new job."""
+        self._replace_active(respawn=False)
+        self.last_ending = f"the scheduler ended the last worker ({why})"
+        self._set_status("stopped", f"{self.last_ending}; the next run starts a new one")
+        error = ErrorInfo(
+            type="WorkerEnded",
+            message=(
+                f"The scheduler ended the worker's job while it ran your code: {why}. It said: {line}"
+                " This is not your code's doing and does not count as an attempt; the next run starts a new job."
+            ),
+            kind="worker-ended",
+            traceback="\n".join(line for line in list(worker.stderr_tail)[-12:] if line.strip()),
+        )
         return RunReport(
             device=request.device or info.default_device,
             jax_version=info.jax_version,

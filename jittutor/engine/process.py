@@ -19,11 +19,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from jittutor.engine import descendants
+from jittutor.engine import descendants, scheduler
 from jittutor.engine.protocol import WorkerInfo, decode_message, encode_message, from_dict
 from jittutor.errors import JittutorError
 
@@ -80,6 +80,11 @@ class WorkerProcess:
         self.start_error: str | None = None
         self.ready = threading.Event()
         self.started_at = time.monotonic()
+        self.stderr_done = threading.Event()
+        self.queued_job: str | None = None  # the scheduler job this start waits for (srun's queue line)
+        self.farewell: str | None = None  # why the worker said it is leaving (idle, front gone)
+        # Called from the reader threads: ("queued", job), ("allocated", job), ("exited", "").
+        self.on_event: Callable[[WorkerProcess, str, str], None] | None = None
         # Inherited by everything the worker starts: how stragglers are found after it is killed.
         self.token = secrets.token_hex(8)
         full_env = dict(os.environ if env is None else env)
@@ -89,6 +94,9 @@ class WorkerProcess:
         full_env.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
         full_env.setdefault("PYTHONUNBUFFERED", "1")
         full_env[descendants.MARKER_ENV] = self.token
+        # Which job (if any) the front itself runs in: inside an salloc the worker's step shares it,
+        # and the worker must never cancel the student's whole allocation (see worker/main.py).
+        full_env[scheduler.FRONT_JOB_ENV] = os.environ.get("SLURM_JOB_ID", "")
         try:
             self.proc = subprocess.Popen(
                 self.command,
@@ -123,16 +131,44 @@ class WorkerProcess:
             elif kind == "fatal" and self.info is None:
                 self.start_error = str(msg.get("message", "unknown error"))[:STDERR_LINE_LIMIT]
                 self.ready.set()
+            elif kind == "bye":
+                self.farewell = str(msg.get("reason", ""))[:STDERR_LINE_LIMIT]
             else:
                 self.inbox.put(msg)
         self.inbox.put(None)  # EOF: the worker is gone
         if not self.ready.is_set():
             self.ready.set()
+        self._event("exited", "")
 
     def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.stderr_tail.append(line[:STDERR_LINE_LIMIT].decode("utf-8", "replace").rstrip())
+        for raw in self.proc.stderr:
+            line = raw[:STDERR_LINE_LIMIT].decode("utf-8", "replace").rstrip()
+            self.stderr_tail.append(line)
+            if self.info is None and (match := scheduler.QUEUED.search(line)):
+                self.queued_job = match.group(1)
+                self._event("queued", match.group(1))
+            elif self.info is None and (match := scheduler.ALLOCATED.search(line)):
+                self.queued_job = None
+                self._event("allocated", match.group(1))
+        self.stderr_done.set()
+
+    def _event(self, what: str, detail: str) -> None:
+        if self.on_event is not None:
+            try:
+                self.on_event(self, what, detail)
+            except Exception:  # noqa: BLE001 - a status callback must never stop a reader thread
+                pass
+
+    @property
+    def via_launcher(self) -> bool:
+        """True when the worker is not this process's own child (``srun``, ``ssh`` or a wrapper runs it)."""
+        return self.info is not None and self.info.pid != self.proc.pid
+
+    def returncode_seen(self) -> int | None:
+        """The exit status, with a launcher's 128+N mapped back to "killed by signal N"."""
+        code = self.proc.returncode
+        return scheduler.launcher_signal(code) if self.via_launcher else code
 
     def wait_ready(self, timeout: float | None, cancel: threading.Event | None = None) -> WorkerInfo:
         """Block until the worker said hello; raise WorkerStartError if it cannot start."""
@@ -168,6 +204,11 @@ class WorkerProcess:
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def heartbeat(self) -> None:
+        """Tell the worker the front is still here (it leaves when these stop: see worker/main.py)."""
+        if self.alive():
+            self.send({"op": "heartbeat"})
 
     def kill(self, grace: float = 1.0) -> None:
         """End the worker and every process its student code started.

@@ -157,6 +157,7 @@ class WorkerInfo:
     devices: list[DeviceInfo]
     default_device: str
     host: str = ""
+    job: str = ""  # the scheduler job the worker holds alone ("" outside one, or inside the student's salloc)
 
 
 @dataclass

@@ -162,7 +162,10 @@ class LessonSession:
             # A failure always comes with its first rung: the nudge is free.
             self.ladder.revealed = max(self.ladder.revealed, 1 if self.ladder.rungs else 0)
         warnings: list[str] = []
-        if code.counts:
+        # The scheduler ending the job (time limit, scancel) is nobody's attempt.
+        scheduler_ended = report.error is not None and report.error.kind == "worker-ended"
+        counts = code.counts and not scheduler_ended
+        if counts:
             try:
                 self.state.record_attempt(
                     lesson.id,

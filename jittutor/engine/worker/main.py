@@ -8,11 +8,18 @@ EOF; student writes to fd 1/2 go to the output capture), then imports jax once,
 warms it up, says ``hello`` and serves runs until told to shut down or until its
 stdin closes (the front died: a worker never outlives it, so no orphan holds GPU
 memory on a shared node). As a second guard it also exits when it is orphaned
-(its parent process changes), in case something else still holds its stdin open.
+(its parent process changes), in case something else still holds its stdin open,
+and, once the front has sent a first ``heartbeat``, when the heartbeats stop for
+:data:`HEARTBEAT_LOST` seconds: under ``srun`` a SIGKILLed launcher closes
+neither stdin nor the parent (slurmstepd), so only the silence tells. A worker
+that holds its scheduler job alone then cancels that job too. A worker that gets
+no request for ``JITTUTOR_WORKER_IDLE`` seconds says ``bye`` and exits, freeing
+its job (and GPU) for someone else; the front starts a new one on the next run.
 
 Messages in:  {"op": "run", "id": N, "request": {...}} | {"op": "cancel", "id": N}
-              {"op": "devices"} | {"op": "ping"} | {"op": "shutdown"}
+              {"op": "devices"} | {"op": "ping"} | {"op": "heartbeat"} | {"op": "shutdown"}
 Messages out: {"type": "hello", "info": {...}} | {"type": "fatal", "message": ...}
+              {"type": "bye", "reason": ...}
               {"type": "result", "id": N, "report": {...}, "interrupted": bool, "retire": str | null}
 
 After each run the worker ends every process the code started (it is their
@@ -44,6 +51,7 @@ from jittutor.engine.bounds import bound_report
 from jittutor.engine.protocol import PROTOCOL_VERSION, decode_message, encode_message
 
 PARENT_POLL = 1.0  # seconds between checks that the front (our parent) is still there
+HEARTBEAT_LOST = 10.0  # seconds without a message, once heartbeats began, after which the front counts as gone
 MAX_RECURSION_LIMIT = 100_000  # sys.setrecursionlimit above this is capped (hygiene.RecursionCap)
 
 
@@ -132,6 +140,12 @@ class Worker:
         self.runner: Any = None
         self.baseline: Any = None
         self.pid = os.getpid()
+        self.last_message = time.monotonic()  # any message from the front, heartbeats included
+        self.last_request = time.monotonic()  # a run or a devices request: what "idle" is measured from
+        self.heartbeats = False  # the front sends heartbeats: their silence means it is gone
+        from jittutor.config import worker_idle_seconds
+
+        self.idle_limit = worker_idle_seconds()
         os.register_at_fork(after_in_child=self.channel.forget)
 
     def log(self, text: str) -> None:
@@ -151,7 +165,12 @@ class Worker:
                     self.log(f"bad message ignored: {exc}")
                     continue
                 op = msg.get("op")
-                if op == "cancel":
+                self.last_message = time.monotonic()
+                if op in ("run", "devices"):
+                    self.last_request = self.last_message
+                if op == "heartbeat":
+                    self.heartbeats = True
+                elif op == "cancel":
                     if self.running_id is not None and msg.get("id") in (None, self.running_id):
                         if self.runner is not None:
                             self.runner.cancel_requested = True
@@ -172,13 +191,41 @@ class Worker:
         finally:
             os._exit(code)
 
-    def _watch_parent(self) -> None:
+    def own_job(self) -> str:
+        """The scheduler job this worker holds alone: ``srun`` made it for us, not the student's salloc."""
+        from jittutor.engine.scheduler import FRONT_JOB_ENV
+
+        job = os.environ.get("SLURM_JOB_ID", "")
+        return job if job and job != os.environ.get(FRONT_JOB_ENV, "") else ""
+
+    def leave(self, reason: str, cancel_job: bool) -> None:
+        """Say why, free the job if it is ours alone and nobody will, and exit."""
+        self.log(reason)
+        try:
+            self.channel.send({"type": "bye", "reason": reason})
+        except OSError:
+            pass
+        job = self.own_job() if cancel_job else ""
+        if job:
+            from jittutor.engine.scheduler import cancel_job as scancel
+
+            descendants.end_descendants()
+            scancel(job)  # ends this process too, a moment later
+        self.exit()
+
+    def _watch(self) -> None:
+        """The front, the launcher and the clock: leave when nobody is there or nobody asked for a while."""
         parent = os.getppid()
         while True:
             time.sleep(PARENT_POLL)
+            now = time.monotonic()
             if os.getppid() != parent:
-                self.log(f"parent {parent} is gone; exiting")
-                self.exit()
+                self.leave(f"parent {parent} is gone; exiting", cancel_job=True)
+            if self.heartbeats and now - self.last_message > HEARTBEAT_LOST:
+                self.leave(f"no heartbeat from the front for {HEARTBEAT_LOST:g} s; exiting", cancel_job=True)
+            if self.idle_limit and self.running_id is None and now - self.last_request > self.idle_limit:
+                # The launcher is still there: it ends the job when this process exits.
+                self.leave(f"idle for {self.idle_limit / 60:g} min (JITTUTOR_WORKER_IDLE); exiting", cancel_job=False)
 
     def start(self) -> None:
         """Move the channel, cap CPU memory, import jax, warm up, and say hello (or why not, then exit)."""
@@ -193,7 +240,7 @@ class Worker:
         if mem_fraction:
             os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", mem_fraction)
         threading.Thread(target=self._read, name="channel-reader", daemon=True).start()
-        threading.Thread(target=self._watch_parent, name="parent-watch", daemon=True).start()
+        threading.Thread(target=self._watch, name="watch", daemon=True).start()
         self.capture = OutputCapture()
         try:
             self.capture.install()
@@ -215,6 +262,7 @@ class Worker:
             sys.exit(3)
         if startup_output.strip():
             self.log(startup_output.strip()[-2000:])
+        self.last_request = time.monotonic()  # idle counts from ready, not from the start of a slow import
         self.channel.send(
             {
                 "type": "hello",
@@ -226,6 +274,7 @@ class Worker:
                     "devices": [vars(d) for d in devices],
                     "default_device": default,
                     "host": platform.node(),
+                    "job": self.own_job(),
                 },
             }
         )
