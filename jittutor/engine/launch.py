@@ -21,13 +21,16 @@ class StartNotice:
 
     A worker that says hello within :data:`NOTICE_AFTER` seconds shows nothing;
     a slower one (a Slurm queue, a cold SSH connection) gets one line naming the
-    command and how to give up, and a second line when it is ready.
+    command and how to give up, and a second line when it is ready. A start that
+    waits in a scheduler's queue (status ``queued``) also gets the queue's own
+    words, each time they change: "waiting in the queue (job 1234, reason Resources)".
     """
 
     def __init__(self, stream: TextIO | None = None, after: float = NOTICE_AFTER) -> None:
         self.stream = stream
         self.after = after
         self.shown = False
+        self._queue_said = ""
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
 
@@ -48,16 +51,23 @@ class StartNotice:
         self._write(f"jittutor: waiting for the worker (command: {command}); ctrl+c gives up")
 
     def __call__(self, status: str, detail: str) -> None:
+        if status == "queued":
+            with self._lock:
+                said, self._queue_said = self._queue_said, detail
+            if detail and detail != said:
+                self._write(f"jittutor: {detail}; ctrl+c gives up")
+            return
         if status in ("starting", "restarting"):
             with self._lock:
-                if self._timer is None:
+                if self._timer is None and not self.shown and not self._queue_said:
                     self._timer = threading.Timer(self.after, self._show, args=(detail or "the default worker",))
                     self._timer.daemon = True
                     self._timer.start()
             return
         with self._lock:
             timer, self._timer = self._timer, None
-            was_shown, self.shown = self.shown, False
+            was_shown, self.shown = self.shown or bool(self._queue_said), False
+            self._queue_said = ""
         if timer is not None:
             timer.cancel()
         if was_shown and status == "ready":

@@ -25,6 +25,7 @@ a thread worker). Never imports jax.
 
 from __future__ import annotations
 
+import os
 import queue
 import shlex
 import subprocess
@@ -127,7 +128,8 @@ class WorkerPool:
                 pass
 
     def _spawn(self) -> WorkerProcess:
-        worker = WorkerProcess(self.command, env=self.env)
+        env = {**(os.environ if self.env is None else self.env), scheduler.HEARTBEAT_ENV: f"{HEARTBEAT:g}"}
+        worker = WorkerProcess(self.command, env=env)
         worker.on_event = self._worker_event
         self.spawned += 1
         if self._heart is None:

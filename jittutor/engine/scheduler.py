@@ -19,6 +19,9 @@ from collections.abc import Sequence
 #: The front's own ``SLURM_JOB_ID`` (empty outside a job), given to the worker.
 FRONT_JOB_ENV = "JITTUTOR_FRONT_JOB"
 
+#: Set by a pool that sends heartbeats: the worker counts their silence from its first moment.
+HEARTBEAT_ENV = "JITTUTOR_HEARTBEAT"
+
 #: srun's line when a job has to wait; and when it got its resources.
 QUEUED = re.compile(r"srun: job (\d+) queued and waiting for resources")
 ALLOCATED = re.compile(r"srun: job (\d+) has been allocated resources")
@@ -47,11 +50,8 @@ SIGNAL_BASE = 128
 
 def ended_by_scheduler(lines: Sequence[str]) -> tuple[str, str] | None:
     """``(why, the scheduler's own line)`` if the launcher's output says the scheduler ended the job."""
-    found: list[str] = []
-    for line in lines:
-        text = line.strip()
-        if any(p.search(text) for p in _ENDED):
-            found.append(text)
+    # In the order of _ENDED: the scheduler's own "*** ... CANCELLED ... ***" line before srun's echo of it.
+    found = [line.strip() for pattern in _ENDED for line in lines if pattern.search(line.strip())]
     if not found:
         return None
     # The most specific line: the one that gives a reason, else the first.

@@ -142,7 +142,11 @@ class Worker:
         self.pid = os.getpid()
         self.last_message = time.monotonic()  # any message from the front, heartbeats included
         self.last_request = time.monotonic()  # a run or a devices request: what "idle" is measured from
-        self.heartbeats = False  # the front sends heartbeats: their silence means it is gone
+        from jittutor.engine.scheduler import HEARTBEAT_ENV
+
+        # The front sends heartbeats (a pool says so in the environment, or the first one arrives):
+        # their silence means it is gone.
+        self.heartbeats = bool(os.environ.get(HEARTBEAT_ENV))
         from jittutor.config import worker_idle_seconds
 
         self.idle_limit = worker_idle_seconds()
@@ -182,7 +186,9 @@ class Worker:
         except Exception as exc:  # noqa: BLE001
             self.log(f"reader failed: {exc!r}")
         # stdin closed: the front is gone. Leave now, whatever is running, and take the code's processes along.
-        self.exit()
+        # The job too, if it is ours alone: a launcher SIGKILLed just after the front (kill -9 of both)
+        # forwards the EOF but never releases the job, which would then hold its GPU until the time limit.
+        self.leave("stdin closed: the front is gone; exiting", cancel_job=True)
 
     def exit(self, code: int = 0) -> None:
         """Leave at once, ending every process the student's code started."""
