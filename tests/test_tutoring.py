@@ -181,6 +181,20 @@ def test_the_starter_and_solution_are_not_attempts(jittutor_home: Path) -> None:
     assert State.load(jittutor_home).lesson("static-args").attempts == 0
 
 
+def test_a_job_the_scheduler_ended_is_not_an_attempt(jittutor_home: Path) -> None:
+    session = _session(jittutor_home)
+    ended = RunReport(
+        device="cpu:0",
+        jax_version="0.10.2",
+        error=ErrorInfo(type="WorkerEnded", message="*** STEP 7.0 ON n1 CANCELLED AT now DUE TO TIME LIMIT ***", kind="worker-ended"),
+    )
+    checked = _judge(session, ended)
+    assert not checked.passed
+    assert State.load(jittutor_home).lesson("static-args").attempts == 0
+    _judge(session, _failing_report())
+    assert State.load(jittutor_home).lesson("static-args").attempts == 1
+
+
 def test_which_code_a_check_runs(jittutor_home: Path, tmp_path: Path) -> None:
     session = _session(jittutor_home)
     assert session.code().origin == "the starter"

@@ -129,8 +129,7 @@ class WorkerPool:
 
     def _spawn(self) -> WorkerProcess:
         env = {**(os.environ if self.env is None else self.env), scheduler.HEARTBEAT_ENV: f"{HEARTBEAT:g}"}
-        worker = WorkerProcess(self.command, env=env)
-        worker.on_event = self._worker_event
+        worker = WorkerProcess(self.command, env=env, on_event=self._worker_event)
         self.spawned += 1
         if self._heart is None:
             self._heart = threading.Thread(target=self._heartbeats, name="pool-heartbeat", daemon=True)
@@ -147,7 +146,9 @@ class WorkerPool:
 
     def _worker_event(self, worker: WorkerProcess, what: str, detail: str) -> None:
         """From a worker's reader threads: its queue, its allocation, its end."""
-        if worker is not self._active:
+        with self._lock:  # a line can come before start() has made this worker the active one
+            mine = worker is self._active or worker is self._standby
+        if not mine or (what != "exited" and worker is not self._active):
             return
         if what == "queued":
             self._set_status("queued", f"waiting in the queue (job {detail})")
@@ -162,7 +163,8 @@ class WorkerPool:
         shown = ""
         while worker is self._active and worker.queued_job == job and not worker.ready.is_set():
             reason = scheduler.queue_reason(job)
-            if reason and reason != shown and worker.queued_job == job and worker is self._active:
+            # "None" is squeue's "not decided yet": keep the plain "waiting in the queue (job N)" until it is.
+            if reason and reason not in ("None", shown) and worker.queued_job == job and worker is self._active:
                 shown = reason
                 self._set_status("queued", f"waiting in the queue (job {job}, reason {reason})")
             worker.ready.wait(QUEUE_POLL)

@@ -72,7 +72,12 @@ def describe_exit(returncode: int | None) -> str:
 class WorkerProcess:
     """One worker process and the threads that read its pipes."""
 
-    def __init__(self, command: Sequence[str], env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        command: Sequence[str],
+        env: dict[str, str] | None = None,
+        on_event: Callable[[WorkerProcess, str, str], None] | None = None,
+    ) -> None:
         self.command = list(command)
         self.inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=200)
@@ -84,7 +89,7 @@ class WorkerProcess:
         self.queued_job: str | None = None  # the scheduler job this start waits for (srun's queue line)
         self.farewell: str | None = None  # why the worker said it is leaving (idle, front gone)
         # Called from the reader threads: ("queued", job), ("allocated", job), ("exited", "").
-        self.on_event: Callable[[WorkerProcess, str, str], None] | None = None
+        self.on_event = on_event
         # Inherited by everything the worker starts: how stragglers are found after it is killed.
         self.token = secrets.token_hex(8)
         full_env = dict(os.environ if env is None else env)

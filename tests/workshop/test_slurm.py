@@ -108,7 +108,7 @@ def test_a_queued_start_is_announced_and_ctrl_c_takes_the_pending_job_away(slurm
         try:
             deadline = time.monotonic() + 120
             while not any("reason Resources" in line for line in lines):
-                assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
+                assert time.monotonic() < deadline and proc.poll() is None, ("".join(lines), slurm.jobs())
                 time.sleep(0.2)
             pending = [job for job in slurm.jobs() if job[0] != blocker_id]
             assert [job[1] for job in pending] == ["PENDING"], pending
