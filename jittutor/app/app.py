@@ -52,6 +52,7 @@ class JitTutorApp(App[None]):
     CSS_PATH = ["app.tcss", "screens/main.tcss", "screens/playground.tcss", "screens/dialogs.tcss"]
     TITLE = "jittutor"
     worker_status: reactive[str] = reactive("stopped")
+    worker_detail: reactive[str] = reactive("")  # the pool's words for it: the queue and its reason, why it stopped
     jax_version: reactive[str] = reactive("")
     device: reactive[str | None] = reactive(None)
     device_memory: reactive[str] = reactive("")
@@ -121,6 +122,7 @@ class JitTutorApp(App[None]):
     @on(PoolStatusChanged)
     def _status_changed(self, message: PoolStatusChanged) -> None:
         self.worker_status = message.status
+        self.worker_detail = message.detail
         if message.status in ("dead", "failed") and message.detail:
             self.notify(message.detail, title=f"Worker {message.status}", severity="error", markup=False, timeout=15)
 

@@ -242,6 +242,9 @@ class WorkerProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        if self.info is not None and self.info.job:
+            # A launcher that died before it could release the job (SIGKILLed srun) leaves it allocated.
+            scheduler.cancel_job(self.info.job)
         self.end_stragglers()
         self._close_pipes()
 

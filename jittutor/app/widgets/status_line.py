@@ -10,6 +10,7 @@ from textual.widgets import Static
 STATUS_WORDS = {
     "stopped": "worker stopped",
     "starting": "worker starting (loading JAX)",
+    "queued": "worker waiting in the queue",
     "ready": "worker ready",
     "busy": "worker busy (running)",
     "restarting": "worker restarting",
@@ -39,7 +40,7 @@ class StatusLine(Static):
     """What the screen is showing (the lesson, the playground); set by the screen."""
 
     def on_mount(self) -> None:
-        for name in ("worker_status", "jax_version", "device", "device_memory"):
+        for name in ("worker_status", "worker_detail", "jax_version", "device", "device_memory"):
             self.watch(self.app, name, self._app_changed, init=False)
         self._redraw()
 
@@ -48,6 +49,15 @@ class StatusLine(Static):
 
     def watch_context(self) -> None:
         self._redraw()
+
+    @staticmethod
+    def _status_words(status: str, detail: str) -> str:
+        """The pool's own words where they say more than the state: the queue (job, reason), why it stopped."""
+        if status == "queued" and detail:
+            return f"worker {detail}"  # "worker waiting in the queue (job 1234, reason Resources)"
+        if status == "stopped" and detail:
+            return f"worker stopped: {detail}"  # "...: idle for 15 min ...; the next run starts a new one"
+        return STATUS_WORDS.get(status, f"worker {status}")
 
     def _redraw(self) -> None:
         app = self.app
@@ -59,12 +69,12 @@ class StatusLine(Static):
             Content.styled(f"device {device}", "bold"),
             *([f" ({memory})"] if memory else []),
             " | ",
-            STATUS_WORDS.get(status, f"worker {status}"),
+            self._status_words(status, str(getattr(app, "worker_detail", "") or "")),
         ]
         if version:
             parts += [" | ", f"jax {version}"]
         if self.context:
             parts += [" | ", self.context]
         self.update(Content.assemble(*parts))
-        self.set_class(status in ("busy", "starting", "restarting"), "-busy")
+        self.set_class(status in ("busy", "starting", "restarting", "queued"), "-busy")
         self.set_class(status in ("failed", "dead"), "-bad")
