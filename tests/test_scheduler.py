@@ -103,7 +103,9 @@ def test_a_start_that_timed_out_is_retried_by_the_next_run(tmp_path) -> None:  #
     stuck.write_text("#!/bin/sh\necho 'srun: job 77 queued and waiting for resources' >&2\nexec sleep 600\n")
     stuck.chmod(0o755)
     statuses: list[tuple[str, str]] = []
-    with WorkerPool(str(stuck), standby=False, start_timeout=1.0, on_status=lambda s, d: statuses.append((s, d))) as pool:
+    with WorkerPool(
+        str(stuck), standby=False, start_timeout=1.0, on_status=lambda s, d: statuses.append((s, d))
+    ) as pool:
         for attempt in (1, 2):
             with pytest.raises(WorkerStartError, match="did not become ready"):
                 pool.info()

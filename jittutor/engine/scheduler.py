@@ -95,8 +95,6 @@ def cancel_job(job_id: str, timeout: float = 10.0) -> bool:
     if scancel is None or not job_id:
         return False
     try:
-        return (
-            subprocess.run([scancel, str(job_id)], capture_output=True, timeout=timeout, check=False).returncode == 0
-        )
+        return subprocess.run([scancel, str(job_id)], capture_output=True, timeout=timeout, check=False).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False

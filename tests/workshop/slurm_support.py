@@ -110,8 +110,12 @@ def _read_pid(path: Path, timeout: float = 15.0) -> int:
     raise SlurmUnavailable(f"{path.name} was not written within {timeout:g} s")
 
 
-def start_slurm(root: Path) -> Slurm:
-    """Start munged, slurmctld and slurmd for this host under ``root``; raise SlurmUnavailable if it cannot."""
+def start_slurm(root: Path, cpus: int | None = None) -> Slurm:
+    """Start munged, slurmctld and slurmd for this host under ``root``; raise SlurmUnavailable if it cannot.
+
+    ``cpus``: the CPUs the node offers (default 2, or 1 on a 1-CPU machine); one
+    ``srun -n1`` step takes one, so this is how many workers run at once.
+    """
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         raise SlurmUnavailable("starting slurmd needs root (it launches job steps as their user)")
     missing = [n for n in DAEMONS + CLIENTS if _binary(n) is None]
@@ -143,7 +147,7 @@ def start_slurm(root: Path) -> Slurm:
         raise SlurmUnavailable(f"munged did not start: {munged.stderr.strip() or munged.returncode}")
     pids = {"munged": _read_pid(root / "munge" / "munged.pid")}
     host = socket.gethostname().split(".")[0]
-    cpus = 2 if (os.cpu_count() or 1) >= 2 else 1
+    cpus = cpus or (2 if (os.cpu_count() or 1) >= 2 else 1)
     conf = root / "slurm.conf"
     conf.write_text(
         "\n".join(
