@@ -160,6 +160,27 @@ def _workshop_commands(
     p.set_defaults(func=workshop.cmd_serve)
 
 
+def _classroom_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from jittutor.cli import classroom  # here, so this block and its call are all the registration there is
+
+    p = sub.add_parser("class", help="the instructor's live view of a room's progress directory (who is stuck)")
+    p.add_argument("dir", metavar="DIR", help="the shared progress directory (the students' JITTUTOR_PROGRESS_DIR)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true", help="print the rows once as CSV (no screen)")
+    fmt.add_argument("--json", action="store_true", help="print the rows once as JSON, with each student's lessons")
+    p.add_argument(
+        "--every", type=_positive_float, default=classroom.DEFAULT_EVERY, metavar="S",
+        help=f"seconds between two reads of DIR (default {classroom.DEFAULT_EVERY:g})",
+    )  # fmt: skip
+    p.set_defaults(func=classroom.cmd_class)
+
+    p = sub.add_parser("config", help="your settings; `config name NAME`: the name the instructor's view shows")
+    p.add_argument("key", choices=["name"], help="the setting (only `name` for now)")
+    p.add_argument("value", metavar="NAME", nargs="?", help="the new value (without it: print the current one)")
+    p.add_argument("--clear", action="store_true", help="forget the chosen name")
+    p.set_defaults(func=classroom.cmd_config)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: the app's options, then one sub-command per task."""
     lesson_opts, worker_opts, running = _option_parents()
@@ -175,4 +196,5 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _student_commands(sub, common, running)
     _workshop_commands(sub, common, lesson_opts, worker_opts)
+    _classroom_commands(sub)
     return parser
