@@ -8,6 +8,7 @@ Everything about the rows (order, cells, widths) is
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ class ClassScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#class-title", Static).update(Content(f"{self.directory}: reading ..."))
+        self.query_one("#class-title", Static).update(Content(f"reading {self.directory} ..."))
         self.reread()
         self.set_interval(self.every, self.reread)
 
@@ -117,10 +118,12 @@ class ClassScreen(Screen[None]):
             table.move_cursor(row=files.index(kept))
         stamp = time.strftime("%H:%M:%S", time.localtime(room.read_at))
         count = len(room.students)
-        title = f"{self.directory}: {count} student{'s' if count != 1 else ''}, stuck longest first (read {stamp})"
+        title = f"{count} student{'s' if count != 1 else ''}, stuck longest first (read {stamp}) in {self.directory}"
         self.query_one("#class-title", Static).update(Content(title))
         problems = self.query_one("#class-problems", Static)
-        lines = room.problems[:PROBLEMS_SHOWN]
+        # The title names the directory: each problem names its file alone, so it fits a line.
+        prefix = f"{self.directory}{os.sep}"
+        lines = [problem.removeprefix(prefix) for problem in room.problems[:PROBLEMS_SHOWN]]
         if len(room.problems) > PROBLEMS_SHOWN:
             lines.append(f"... and {len(room.problems) - PROBLEMS_SHOWN} more (jittutor class DIR --json lists them)")
         problems.update(Content("\n".join(lines)))
