@@ -1,4 +1,4 @@
-"""The student's commands: list, show, start, check, hint, run, explain, devices.
+"""The student's commands: list, show, start, check, hint, run, explain, devices (``watch``: cli/watch.py).
 
 Each is a thin front over the core: a lesson is checked through
 :class:`~jittutor.tutoring.session.LessonSession`, exactly as the app checks it,
@@ -58,7 +58,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _session(args: argparse.Namespace, lesson_id: str) -> Any:
+def lesson_session(args: argparse.Namespace, lesson_id: str) -> Any:
+    """The lesson's :class:`~jittutor.tutoring.session.LessonSession`, with the student's saved progress."""
     from jittutor.tutoring.session import LessonSession
 
     catalogue = catalogue_for(args)
@@ -70,7 +71,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from jittutor.present.documents import checked_json
     from jittutor.present.tables import format_checked
 
-    session = _session(args, args.lesson)
+    session = lesson_session(args, args.lesson)
     which = "starter" if args.starter else "solution" if args.solution else None
     code = session.code(file=args.file, which=which)
     with worker_pool(args) as pool:
@@ -88,7 +89,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
     """Reveal the next rung of the ladder the student is on (the app and `check` share the count)."""
     from jittutor.present.tables import format_reveal
 
-    session = _session(args, args.lesson)
+    session = lesson_session(args, args.lesson)
     if not session.ladder.rungs:
         print(f"No hints yet: check your code first (jittutor check {args.lesson}).")
         return EXIT_OK
