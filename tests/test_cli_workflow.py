@@ -60,13 +60,14 @@ def test_start_check_hint_check_pass(tmp_path: Path, jittutor_home: Path) -> Non
     assert f'File "static-args.py", line {err["line"]}' in err["traceback"]
     assert data["hints"] == LESSON.hints and data["hints_revealed"] == 1, "the whole ladder, one rung revealed"
 
-    text = _cli(tmp_path, "check", "static-args", str(mine))
+    text = _cli(tmp_path, "check", "static-args")  # FILE defaults to ./static-args.py, which start wrote
     assert text.returncode == 1
+    assert "checking static-args.py" in text.stdout
     assert f"hints (1 of {len(LESSON.hints)}):" in text.stdout
     assert f"next hint: jittutor hint static-args   (2 of {len(LESSON.hints)})" in text.stdout
     assert LESSON.hints[1] not in text.stdout.replace("\n     ", " ")
 
-    hint = _cli(tmp_path, "hint", "static-args", str(mine))
+    hint = _cli(tmp_path, "hint", "static-args")
     assert hint.returncode == 0, hint.stderr
     assert hint.stdout.startswith(f"Hint 2 of {len(LESSON.hints)}:") and "jittutor hint static-args" in hint.stdout
     assert State.load(jittutor_home).lesson("static-args").hints_used == 2
@@ -111,6 +112,31 @@ def test_watch_falls_back_to_the_saved_draft(tmp_path: Path, jittutor_home: Path
     (tmp_path / "static-args.py").write_text(LESSON.starter)
     path, why = watched_file(None, session)
     assert path == Path("static-args.py") and "./static-args.py" in why
+
+
+@pytest.mark.parametrize(
+    ("tty", "env", "expected"),
+    [
+        (True, {"TERM": "xterm"}, (True, True)),
+        (True, {"TERM": "xterm", "NO_COLOR": "1"}, (True, False)),
+        (True, {"TERM": "dumb"}, (False, False)),
+        (False, {"TERM": "xterm"}, (False, False)),
+    ],
+)
+def test_watch_clears_and_colours_only_a_real_terminal(
+    monkeypatch: pytest.MonkeyPatch, tty: bool, env: dict[str, str], expected: tuple[bool, bool]
+) -> None:
+    from jittutor.cli.watch import _styling
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    class Stream:
+        def isatty(self) -> bool:
+            return tty
+
+    assert _styling(Stream()) == expected  # type: ignore[arg-type]
 
 
 class _Watcher:

@@ -83,7 +83,10 @@ def _student_commands(sub: argparse._SubParsersAction, common: argparse.Argument
 
     p = sub.add_parser("check", parents=[common, running], help="check your code against a lesson (exit 0 passed, 1 not yet)")
     p.add_argument("lesson", metavar="LESSON")
-    p.add_argument("file", metavar="FILE", nargs="?", help="your code (default: your saved draft, else the starter)")
+    p.add_argument(
+        "file", metavar="FILE", nargs="?",
+        help="your code (default: ./LESSON.py if it is here, else your saved draft, else the starter)",
+    )  # fmt: skip
     which = p.add_mutually_exclusive_group()
     which.add_argument("--starter", action="store_true", help="check the lesson's starter")
     which.add_argument("--solution", action="store_true", help="check the lesson's solution")
@@ -91,7 +94,10 @@ def _student_commands(sub: argparse._SubParsersAction, common: argparse.Argument
 
     p = sub.add_parser("hint", parents=[common], help="reveal the next hint for your last check of a lesson")
     p.add_argument("lesson", metavar="LESSON")
-    p.add_argument("file", metavar="FILE", nargs="?", help="your code, for the solution diff at the end")
+    p.add_argument(
+        "file", metavar="FILE", nargs="?",
+        help="your code, for the solution diff at the end (default: ./LESSON.py if it is here, else your draft)",
+    )  # fmt: skip
     p.set_defaults(func=student.cmd_hint)
 
     p = sub.add_parser(

@@ -59,11 +59,13 @@ RULE = "=" * 72
 
 def watched_file(file: str | None, session: LessonSession) -> tuple[Path, str]:
     """The file to watch and, in words, why: FILE, else ./LESSON.py, else the saved draft."""
+    from jittutor.cli.student import own_file
+
     lesson_id = session.lesson.id
-    here = Path(f"{lesson_id}.py")
+    here = own_file(lesson_id)
     if file is not None:
         path, why = Path(file), ""
-    elif here.is_file():
+    elif here is not None:
         path, why = here, f"no FILE given: ./{lesson_id}.py is here"
     elif session.state.has_draft(lesson_id):
         path, why = session.state.draft_path(lesson_id), f"no FILE given, no ./{lesson_id}.py here: your saved draft"
