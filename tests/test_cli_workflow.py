@@ -6,7 +6,9 @@ workers. Nothing here measures time: output is awaited with generous deadlines.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -270,3 +272,49 @@ def test_watch_quits_at_the_end_of_piped_input(tmp_path: Path) -> None:
 def test_watch_is_listed_in_help() -> None:
     out = jittutor("watch", "--help")
     assert out.returncode == 0 and "h reveals the next hint" in " ".join(out.stdout.split())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+def test_watch_in_a_terminal_single_keys_and_ctrl_c_restores_it(tmp_path: Path) -> None:
+    import pty
+    import select
+    import termios
+
+    (tmp_path / "static-args.py").write_text(LESSON.starter)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the watcher on the terminal
+        os.chdir(tmp_path)
+        os.execve(sys.executable, [sys.executable, "-m", "jittutor", "watch", "static-args"], {**worker_env(TERM="xterm")})
+    out = b""
+
+    def wait_for(needle: bytes) -> None:
+        nonlocal out
+        deadline = time.monotonic() + DEADLINE
+        while needle not in out and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.5)[0]:
+                try:
+                    out += os.read(fd, 65536)
+                except OSError:
+                    break
+        assert needle in out, out.decode(errors="replace")
+
+    try:
+        wait_for(b"not yet: tracer-bool")
+        assert not termios.tcgetattr(fd)[3] & termios.ICANON, "single keys, no Enter needed"
+        os.write(fd, b"\x1b[H")  # the Home key: an escape sequence, not h
+        os.write(fd, b"h")
+        wait_for(b"hints (2 of")
+        assert b"hints (3 of" not in out
+        assert b"\x1b[H\x1b[2J" in out and b"\x1b[1;31mnot yet" in out, "cleared and coloured on a terminal"
+        os.write(fd, b"\x03")  # ctrl+c
+        wait_for(b"stopped watching.")
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        attrs = termios.tcgetattr(fd)
+        assert attrs[3] & termios.ICANON and attrs[3] & termios.ECHO, "the terminal is restored"
+    finally:
+        with contextlib.suppress(ChildProcessError, ProcessLookupError):
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        os.close(fd)

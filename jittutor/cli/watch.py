@@ -28,12 +28,13 @@ import argparse
 import contextlib
 import os
 import queue
+import re
 import select
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -54,6 +55,7 @@ except ImportError:  # pragma: no cover - Windows
 SAVE_QUIET_MS = 100
 KEYS = "h next hint   r check again   q quit"
 CLEAR = "\x1b[H\x1b[2J"
+ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|O.)?")  # CSI and SS3 sequences, or a lone Escape
 RULE = "=" * 72
 
 
@@ -89,7 +91,7 @@ def _styling(stream: TextIO) -> tuple[bool, bool]:
 class KeyReader(threading.Thread):
     """Reads keys from stdin into ``events``: single keys on a terminal (cbreak), lines from a pipe."""
 
-    def __init__(self, stream: TextIO, events: queue.Queue[tuple[str, str]], on_quit: object) -> None:
+    def __init__(self, stream: TextIO, events: queue.Queue[tuple[str, str]], on_quit: Callable[[], None]) -> None:
         super().__init__(name="jittutor-watch-keys", daemon=True)
         self.events = events
         self.on_quit = on_quit
@@ -120,7 +122,7 @@ class KeyReader(threading.Thread):
 
     def _key(self, key: str) -> None:
         if key in ("q", "\x04"):  # q, or ctrl+d on a terminal in cbreak mode
-            self.on_quit()  # type: ignore[operator]
+            self.on_quit()
             key = "q"
         self.events.put(("key", key))
 
@@ -138,11 +140,12 @@ class KeyReader(threading.Thread):
                 data = b""
             if not data:
                 if not self.is_tty:
-                    self.on_quit()  # type: ignore[operator]
+                    self.on_quit()
                     self.events.put(("eof", ""))
                 return
             if self.is_tty:
-                for key in data.decode("utf-8", "replace"):
+                # Arrow and function keys arrive as escape sequences ("\x1b[H" is Home, "\x1bOQ" F2): not h or q.
+                for key in ESCAPE_SEQUENCE.sub("", data.decode("utf-8", "replace")):
                     self._key(key.lower())
                 continue
             pending += data
