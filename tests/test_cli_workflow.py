@@ -276,6 +276,8 @@ def test_watch_is_listed_in_help() -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal")
+# The child only calls execve: JAX threads in this test process (other tests import it) cannot deadlock it.
+@pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")
 def test_watch_in_a_terminal_single_keys_and_ctrl_c_restores_it(tmp_path: Path) -> None:
     import pty
     import select
