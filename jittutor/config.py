@@ -93,6 +93,7 @@ def parse_fraction(text: object, source: str) -> float:
 
 
 def parse_seconds(text: object, source: str) -> float:
+    """A positive number of seconds; anything else is an error naming ``source``."""
     try:
         value = float(text)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -163,6 +164,18 @@ def read_settings_file(path: Path) -> tuple[dict[str, Any], list[str]]:
     return read_json_object(path, "settings")
 
 
+def _lesson_dirs(
+    lessons: Sequence[Path | str] | None, env: Mapping[str, str], file_data: dict[str, Any], file_key: str
+) -> list[Path]:
+    """Lesson packs add up: settings.json's, then the environment's, then the command line's."""
+    dirs: list[Path] = []
+    if file_data.get("lessons") is not None:
+        dirs += _path_list(file_data["lessons"], f"{file_key}lessons")
+    if env.get(LESSONS_ENV, "").strip():
+        dirs += _path_list(env[LESSONS_ENV], LESSONS_ENV)
+    return dirs + [Path(p).expanduser() for p in lessons or ()]
+
+
 def load_settings(
     *,
     lessons: Sequence[Path | str] | None = None,
@@ -189,13 +202,7 @@ def load_settings(
             return file_data[key], f"{file_key}{key}"
         return None
 
-    dirs: list[Path] = []
-    if file_data.get("lessons") is not None:
-        dirs += _path_list(file_data["lessons"], f"{file_key}lessons")
-    if env.get(LESSONS_ENV, "").strip():
-        dirs += _path_list(env[LESSONS_ENV], LESSONS_ENV)
-    dirs += [Path(p).expanduser() for p in lessons or ()]
-
+    dirs = _lesson_dirs(lessons, env, file_data, file_key)
     command, origin = None, "default"
     if (found := pick(worker_cmd, WORKER_CMD_ENV, "worker_cmd")) is not None:
         value, where = found

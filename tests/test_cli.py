@@ -199,3 +199,11 @@ def test_validate_good_and_bad(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert "bad.yaml:" in out.stdout
     assert jittutor("validate", str(tmp_path / "nope")).returncode == 2
+
+
+def test_explain_says_when_the_input_holds_no_error() -> None:
+    out = jittutor("explain", input="Epoch 1/3 loss=0.9\nEpoch 2/3 loss=0.7\n")
+    assert out.returncode == 1
+    assert out.stderr.strip() == "no Python error found in the input" and out.stdout == ""
+    out = jittutor("explain", "--json", input="Epoch 1/3 loss=0.9\n")
+    assert out.returncode == 1 and '"found": false' in out.stdout

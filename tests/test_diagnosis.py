@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import traceback
 from collections.abc import Callable
 
 import jax
@@ -30,15 +31,19 @@ from jittutor.diagnosis import (
     has_tracer_repr,
     kind_info,
 )
-from jittutor.diagnosis.texts import CatalogError, parse_catalog
+from jittutor.diagnosis.texts import KindTextsError, parse_kind_texts
 from jittutor.engine.protocol import CaseReport, ErrorInfo, ModeReport, RunReport, from_dict, to_dict
 
 # --- raising real errors ---------------------------------------------------------
 
 
 def error_info(exc: BaseException) -> ErrorInfo:
-    """An ErrorInfo the way the worker builds one."""
-    return ErrorInfo(type=type(exc).__name__, message=str(exc), mro=[c.__name__ for c in type(exc).__mro__])
+    """An ErrorInfo the way the worker builds one: ``code`` is the innermost line of this file."""
+    info = ErrorInfo(type=type(exc).__name__, message=str(exc), mro=[c.__name__ for c in type(exc).__mro__])
+    own = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == __file__]
+    if own:
+        info.line, info.code = own[-1].lineno, (own[-1].line or "").strip() or None
+    return info
 
 
 def raised(fn: Callable[[], object]) -> ErrorInfo:
@@ -66,6 +71,19 @@ def _leak() -> None:
     store = []
     jax.jit(lambda x: store.append(x) or x)(x0)
     jax.jit(lambda y: y + store[0])(x0)
+
+
+def _checking_leaks() -> None:
+    store = []
+    with jax.checking_leaks():
+        jax.jit(lambda x: store.append(x) or x)(x0)
+
+
+class _Model:
+    scale = 2.0
+
+    def apply(self, x: jax.Array) -> jax.Array:
+        return self.scale * x
 
 
 def _assign(x: jax.Array) -> jax.Array:
@@ -119,6 +137,9 @@ REAL_ERRORS: list[tuple[str, str, Callable[[], object]]] = [
     ("static-axis", "cumsum axis", _jit(lambda x, a: jnp.cumsum(x, axis=a), v3, jnp.int32(0))),
     ("dynamic-slice", "x[i:i+2]", _jit(lambda x, i: x[i : i + 2], v3, jnp.int32(0))),
     ("leaked-tracer", "stored tracer", _leak),
+    ("leaked-tracer", "checking_leaks", _checking_leaks),
+    ("static-axis", "sum axis as a value", _jit(lambda x, a: jnp.sum(x, axis=a), v3, 0)),
+    ("non-array-arg", "self of a method", lambda: jax.jit(_Model.apply)(_Model(), x0)),
     ("unhashable-static", "list", lambda: jax.jit(lambda x, cfg: x, static_argnums=1)(x0, [1, 2])),
     ("unhashable-static", "dict", lambda: jax.jit(lambda x, cfg: x, static_argnames="cfg")(x0, cfg={"a": 1})),
     ("non-array-arg", "str", _jit(lambda x, act: x, x0, "relu")),
@@ -152,7 +173,7 @@ def test_real_errors_cover_every_tracing_kind() -> None:
 )
 def test_real_error_is_classified(kind: str, fn: Callable[[], object]) -> None:
     info = raised(fn)
-    assert classify(info.type, info.mro, info.message) == kind, info.message
+    assert classify(info.type, info.mro, info.message, info.code or "") == kind, info.message
     assert classify_error(info) == kind
 
 
@@ -371,6 +392,15 @@ def test_classify_error_honours_the_workers_kind() -> None:
     assert classify_error(info) == "shape-from-tracer"
 
 
+def test_classify_error_reads_the_code_line_for_a_traced_axis() -> None:
+    # JAX 0.4.33 - 0.4.35: jnp.cumsum with a traced axis raises TracerIntegerConversionError.
+    message = "The __index__() method was called on traced array with shape int32[]"
+    cumsum = ErrorInfo(type="TracerIntegerConversionError", message=message, code="return jnp.cumsum(x, axis=a)")
+    assert classify_error(cumsum) == "static-axis"
+    loop = ErrorInfo(type="TracerIntegerConversionError", message=message, code="for i in range(n):")
+    assert classify_error(loop) == "tracer-index"
+
+
 def test_classify_error_ignores_an_unknown_kind() -> None:
     info = ErrorInfo(type="TracerBoolConversionError", message="", kind="from-a-newer-worker")
     assert classify_error(info) == "tracer-bool"
@@ -427,15 +457,15 @@ def test_unknown_kind_is_a_key_error() -> None:
 
 def test_catalog_rejects_missing_or_unknown_kinds() -> None:
     good = {k: {"title": "t", "explanation": "e", "hints": ["a", "b"], "docs": "https://x"} for k in ALL_KINDS}
-    assert set(parse_catalog(good)) == set(ALL_KINDS)
-    with pytest.raises(CatalogError, match="missing"):
-        parse_catalog({k: v for k, v in good.items() if k != "tracer-bool"})
-    with pytest.raises(CatalogError, match="unknown"):
-        parse_catalog({**good, "typo-kind": good["tracer-bool"]})
-    with pytest.raises(CatalogError, match="hints"):
-        parse_catalog({**good, "timeout": {**good["timeout"], "hints": "not a list"}})
-    with pytest.raises(CatalogError, match="title"):
-        parse_catalog({**good, "timeout": {**good["timeout"], "title": ""}})
+    assert set(parse_kind_texts(good)) == set(ALL_KINDS)
+    with pytest.raises(KindTextsError, match="missing"):
+        parse_kind_texts({k: v for k, v in good.items() if k != "tracer-bool"})
+    with pytest.raises(KindTextsError, match="unknown"):
+        parse_kind_texts({**good, "typo-kind": good["tracer-bool"]})
+    with pytest.raises(KindTextsError, match="hints"):
+        parse_kind_texts({**good, "timeout": {**good["timeout"], "hints": "not a list"}})
+    with pytest.raises(KindTextsError, match="title"):
+        parse_kind_texts({**good, "timeout": {**good["timeout"], "title": ""}})
 
 
 def test_import_needs_neither_jax_nor_textual() -> None:

@@ -10,15 +10,9 @@ import pytest
 
 from jittutor.diagnosis.kinds import ALL_KINDS
 from jittutor.engine.protocol import CaseSpec
-from jittutor.lessons.model import (
-    MAX_LESSON_BYTES,
-    Lesson,
-    LessonError,
-    LessonLoadError,
-    load_lesson,
-    parse_lesson,
-    validate_lesson_file,
-)
+from jittutor.lessons.model import Lesson
+from jittutor.lessons.source import MAX_LESSON_BYTES, LessonError, LessonLoadError
+from jittutor.lessons.validate import load_lesson, parse_lesson, validate_lesson_file
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_LESSONS = sorted((REPO / "lessons").glob("*.yaml"))
@@ -105,7 +99,6 @@ def test_seed_lessons_load(path: Path) -> None:
     assert lesson.docs.startswith("https://docs.jax.dev/")
     assert 3 <= len(lesson.hints) <= 4
     assert lesson.hints_by_kind, "seed lessons give hints for the kinds students hit"
-    assert lesson.hints_for(lesson.starter_fails_with)[0] == lesson.hints_by_kind[lesson.starter_fails_with][0]
     assert "import jax" in lesson.starter and "import jax" in lesson.solution
     assert validate_lesson_file(path) == []
 
@@ -162,14 +155,24 @@ def test_anchors_and_aliases_are_plain_yaml() -> None:
     assert parse_lesson(text).hints_by_kind["not-jitted"] == ["first", "second"]
 
 
-# --- hints_for -----------------------------------------------------------------
+# --- the ladder rules validate enforces ----------------------------------------------
 
 
-def test_hints_for_puts_kind_hints_first_without_duplicates() -> None:
-    lesson = parse_lesson(VALID + "hints_by_kind:\n  tracer-bool: [specific, second]\n")
-    assert lesson.hints_for("tracer-bool") == ["specific", "second", "first"]
-    assert lesson.hints_for("recompiles") == ["first", "second"]
-    assert lesson.hints_for(None) == ["first", "second"]
+def test_a_ladder_longer_than_six_rungs_is_rejected() -> None:
+    text = VALID.replace("hints:\n", "hints:\n" + "".join(f"  - extra rung {n}\n" for n in range(6)), 1)
+    with pytest.raises(LessonLoadError, match="at most 6"):
+        parse_lesson(text)
+
+
+def test_a_repeated_rung_is_rejected() -> None:
+    with pytest.raises(LessonLoadError, match=r"hints_by_kind.tracer-bool\[1\]: repeats an earlier rung"):
+        parse_lesson(VALID + "hints_by_kind:\n  tracer-bool: [same, same]\n")
+
+
+def test_a_rung_that_marks_static_an_argument_the_code_lacks_is_rejected() -> None:
+    text = VALID + "hints_by_kind:\n  tracer-bool: ['Mark it static: `jax.jit(f, static_argnames=\"n\")`.']\n"
+    with pytest.raises(LessonLoadError, match="marks 'n' static, but no function of this lesson has a parameter 'n'"):
+        parse_lesson(text)
 
 
 # --- error formatting ------------------------------------------------------------

@@ -15,13 +15,6 @@ CATALOGUE = load_catalogue()
 
 _JAX = tuple(int(p) for p in version("jax").split(".")[:3] if p.isdigit())
 
-#: Starters whose error JAX words differently on these releases, for which
-#: diagnosis/classify.py has no rule yet (issue 11 item 1). Where the starter
-#: then comes out as ``exception``, the test is an expected failure naming it.
-WORDING_GAPS = {
-    "jit-methods": ((0, 4, 30), (0, 4, 34), "Cannot interpret value of type <class 'Dense'> as an abstract array"),
-    "cond-branches": ((0, 5, 0), (0, 6, 0), "true_fun output and false_fun output must have identical types"),
-}
 LESSONS = CATALOGUE.lessons
 
 
@@ -36,9 +29,6 @@ def test_starter_fails_as_declared(pool: WorkerPool, lesson) -> None:  # type: i
     verdict = grade(lesson, report)
     assert not verdict.passed, f"{lesson.id}: the starter passes"
     failing = [d.kind for d in verdict.diagnoses if d.failing]
-    gap = WORDING_GAPS.get(lesson.id)
-    if gap and gap[0] <= _JAX < gap[1] and failing[:1] == ["exception"]:
-        pytest.xfail(f"{lesson.id}: JAX {version('jax')} says {gap[2]!r}, which classify.py does not know yet")
     assert failing and failing[0] == lesson.starter_fails_with, (
         f"{lesson.id}: starter shows {verdict.kinds}, lesson declares {lesson.starter_fails_with}"
     )

@@ -107,8 +107,7 @@ def test_checking_leaks_inside_the_tutor_gives_jax_leak_report(pool: WorkerPool)
     error = report.cases[0].jit.error
     assert error is not None and error.type != "IndexError"
     assert "Leaked trace" in error.message and "stash" in error.message
-    if classify_error(error) != "leaked-tracer":
-        pytest.xfail("classify.py has no rule for 'Leaked trace' yet (issue 11 item 1)")
+    assert classify_error(error) == "leaked-tracer"
 
 
 def test_check_tracer_leaks_config_inside_the_tutor(pool: WorkerPool) -> None:

@@ -100,7 +100,9 @@ def test_another_failure_gets_the_kinds_ladder_or_the_lessons_hints_by_kind() ->
     for kind, rungs in STATIC_ARGS.hints_by_kind.items():
         if kind == STATIC_ARGS.starter_fails_with:
             continue  # the failure the lesson teaches: its main ladder (above)
-        assert ladder_for(STATIC_ARGS, kind) == list(dict.fromkeys(rungs))[:MAX_RUNGS]
+        ladder = ladder_for(STATIC_ARGS, kind)
+        assert ladder[-len(rungs) :] == rungs, "the lesson's own fix for that failure ends the ladder"
+        assert len(ladder) <= MAX_RUNGS and len(set(ladder)) == len(ladder)
     assert ladder_for(STATIC_ARGS, "out-of-memory") == list(kind_info("out-of-memory").hints)[:MAX_RUNGS]
 
 
@@ -210,3 +212,29 @@ def test_progress_is_published_for_the_instructor(jittutor_home: Path, tmp_path:
     _judge(session, _failing_report())
     (export,) = shared.glob("*.json")
     assert '"static-args"' in export.read_text()
+
+
+def test_generic_rungs_name_the_argument_jax_blamed_never_an_example_name() -> None:
+    from jittutor.tutoring.ladder import fit_to_code, named_argument
+
+    message = (
+        "Attempted boolean conversion of traced array with shape bool[].\nThe error occurred while tracing the "
+        "function cond_func at x.py:3 for jit. This concrete value was not available in Python because it "
+        "depends on the value of the argument x."
+    )
+    assert named_argument(message) == "x"
+    rung = 'mark it static: `jax.jit(f, static_argnames="mode")` (or `static_argnums`).'
+    assert fit_to_code([rung], argument="x", source="") == [rung.replace('"mode"', '"x"')]
+    # No argument named, and the example's name is not in the code: a placeholder, not a wrong name.
+    source = "def sum_squared_error(a, b):\n    return a\n"
+    assert '"<the argument>"' in fit_to_code([rung], argument=None, source=source)[0]
+    assert fit_to_code([rung], argument=None, source="def f(mode):\n    pass\n") == [rung]
+    verdict = assess(_failing_report_with(message))
+    assert any('static_argnames="x"' in h for h in verdict.hints)
+
+
+def _failing_report_with(message: str) -> RunReport:
+    report = _failing_report()
+    for case in report.cases:
+        case.jit.error.message = message  # type: ignore[union-attr]
+    return report

@@ -21,6 +21,7 @@ from jittutor.errors import EXIT_OK, EXIT_USAGE, JittutorError
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    """Open the Textual app (no command given) with this command line's settings."""
     try:
         from jittutor.app import run_app
     except ImportError as exc:
@@ -30,6 +31,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the command; returns the exit code (errors the user caused are one line)."""
     from jittutor.cli.parser import SHARED_DEFAULTS, build_parser
 
     args = build_parser().parse_args(argv)
@@ -51,4 +53,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry_point() -> None:
+    """The ``jittutor`` console script."""
     sys.exit(main())

@@ -18,6 +18,7 @@ from jittutor.errors import EXIT_FAILED, EXIT_OK, UsageError
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """``jittutor list``: the lessons in order, your status in each, and a progress bar."""
     from jittutor.present.cells import MARKS, progress_bar
 
     catalogue = catalogue_for(args)
@@ -41,6 +42,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    """``jittutor show``: a lesson's text, setup, starter, cases and docs link."""
     lesson = get_lesson(catalogue_for(args), args.lesson)
     print(f"# {lesson.title}  ({lesson.id})\n")
     print(lesson.explanation.rstrip())
@@ -74,6 +76,7 @@ def own_file(lesson_id: str) -> Path | None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """``jittutor check``: check code against a lesson through the tutoring core (exit 0 passed, 1 not yet)."""
     from jittutor.present.documents import checked_json
     from jittutor.present.tables import format_checked
 
@@ -130,6 +133,7 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """``jittutor run``: any function with and without jit, one case per ``--args``."""
     from jittutor.present.documents import report_json
     from jittutor.present.tables import format_report
     from jittutor.tutoring.grading import assess
@@ -143,7 +147,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     checks: dict[str, Any] = {}
     if args.max_compiles is not None:
         checks["max_compiles"] = args.max_compiles
-    verdict = assess(report, **checks)
+    verdict = assess(report, request, **checks)
     if args.json:
         print_json(report_json(report, verdict))
     else:
@@ -160,7 +164,8 @@ def _read_stdin() -> str:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from jittutor.diagnosis import explain_text
+    """``jittutor explain``: the kind, explanation and hints for a pasted error (exit 1 when there is none)."""
+    from jittutor.diagnosis import NO_ERROR_FOUND, explain_text
     from jittutor.present.documents import explanation_json
     from jittutor.tutoring.session import read_source
 
@@ -171,6 +176,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
     else:
         text = read_source(args.file)
     result = explain_text(text)
+    if not result.found:
+        if args.json:
+            print_json({"found": False, "message": NO_ERROR_FOUND})
+        else:
+            print(NO_ERROR_FOUND, file=sys.stderr)
+        return EXIT_FAILED
     if args.json:
         print_json(explanation_json(result))
         return EXIT_OK
@@ -189,6 +200,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
+    """``jittutor devices``: the devices the worker sees, the default marked."""
     from jittutor.present.cells import memory_text
 
     with worker_pool(args) as pool:

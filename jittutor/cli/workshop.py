@@ -17,6 +17,7 @@ from jittutor.errors import EXIT_FAILED, EXIT_OK, UsageError
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """``jittutor validate``: every problem in lesson files; ``--contract`` also runs starters and solutions."""
     from jittutor.lessons.catalogue import builtin_lessons_dir, validate_paths
 
     paths = [Path(p) for p in args.paths] or [builtin_lessons_dir()]
@@ -39,7 +40,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def check_contracts(args: argparse.Namespace, paths: list[Path]) -> int:
     """Run every lesson's starter and solution through a worker: one line per lesson."""
     from jittutor.lessons.catalogue import load_catalogue
-    from jittutor.lessons.model import load_lesson
+    from jittutor.lessons.validate import load_lesson
     from jittutor.tutoring.contract import check_contract
 
     lessons = []
@@ -65,6 +66,7 @@ def check_contracts(args: argparse.Namespace, paths: list[Path]) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    """``jittutor new``: a working lesson skeleton to edit (never overwrites)."""
     from jittutor.lessons.scaffold import ScaffoldError, new_lesson
 
     try:
@@ -78,6 +80,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
+    """``jittutor progress``: export your progress, publish it to a directory, or collect a room's."""
     from jittutor.state import export as px
 
     if args.collect is not None:
@@ -112,6 +115,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """``jittutor serve``: the app in a browser through textual-serve, with a bundled page."""
     from jittutor.cli.serve import ServeError, exposure_warning, serve
 
     settings = settings_for(args)  # validate the options here, not in every browser tab

@@ -32,6 +32,7 @@ FAULT_KINDS = (
     "timeout",
     "worker-crashed",
     "out-of-memory",
+    "recursion",
     "syntax-error",
     "missing-entry",
     "exception",

@@ -139,6 +139,67 @@ def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
+def _note(table: dict[str, _Finding], finding: _Finding) -> None:
+    """Add a finding, or the case to the finding of that kind already there."""
+    seen = table.get(finding.kind)
+    if seen is None:
+        table[finding.kind] = finding
+        seen = finding
+    if finding.case is not None and finding.case not in seen.cases:
+        seen.cases.append(finding.case)
+
+
+def _case_findings(
+    report: RunReport, errors: dict[str, _Finding], silent: dict[str, _Finding], forbid_tracer_print: bool
+) -> list[int]:
+    """Each case's errors, wrong values, mismatches and prints; returns the cases that recompiled."""
+    steady: list[int] = []
+    for i, case in enumerate(report.cases):
+        for error, mode in _case_errors(case):
+            _note(errors, _Finding(classify_error(error), True, error=error, case=i, mode=mode))
+        if case.expected_ok is False:
+            detail = f"expected {case.expected}" if case.expected else ""
+            _note(silent, _Finding("wrong-value", True, case=i, detail=detail))
+        if case.match is False:
+            detail = f"eager and jit differ by up to {case.max_abs_diff:.3g}" if case.max_abs_diff is not None else ""
+            _note(silent, _Finding("mismatch", True, case=i, mode="jit", detail=detail))
+        if case.jit.steady_compiles > 0:
+            steady.append(i)
+        printed = _tracer_print(case)
+        if printed is not None:
+            mode, detail, is_tracer = printed
+            seen_print = silent.get("print-in-jit")
+            if seen_print is not None and is_tracer and not seen_print.failing and forbid_tracer_print:
+                del silent["print-in-jit"]  # a tracer's print outranks an aval note
+            _note(silent, _Finding("print-in-jit", forbid_tracer_print and is_tracer, case=i, mode=mode, detail=detail))
+    return steady
+
+
+def _recompiles_finding(report: RunReport, max_compiles: int | None, steady: list[int]) -> _Finding | None:
+    """More compilations than the cases need: over the budget, on repeated calls, or as written."""
+    total = len(report.cases)
+    over_budget = max_compiles is not None and report.compiles > max_compiles
+    aw = report.as_written
+    aw_excess = aw is not None and aw.excess > 0
+    if not (over_budget or steady or aw_excess):
+        return None
+    parts = []
+    if over_budget:
+        parts.append(f"{report.compiles} compilations for {total} case{'s' if total != 1 else ''} (at most {max_compiles})")
+    if steady:
+        recompiled = sum(report.cases[i].jit.steady_compiles for i in steady)
+        parts.append(f"recompiled on repeated calls ({recompiled} extra compilations)")
+    if aw is not None and (aw_excess or aw.notes):
+        parts.append(_as_written_detail(aw, total) if aw_excess else _join(*aw.notes))
+    # Excess found as written fails where the lesson (or --max-compiles) counts compiles.
+    failing = over_budget or (aw_excess and max_compiles is not None)
+    first = steady[0] if steady else (aw.recompiles[0].case if aw_excess and aw and aw.recompiles else None)
+    finding = _Finding("recompiles", failing, case=first, mode="jit")
+    finding.detail = _join(*parts)
+    finding.cases = list(steady) or ([first] if first is not None else [])
+    return finding
+
+
 def diagnose(
     report: RunReport,
     *,
@@ -154,65 +215,16 @@ def diagnose(
     """
     errors: dict[str, _Finding] = {}
     silent: dict[str, _Finding] = {}
-    total = len(report.cases)
-
-    def note(table: dict[str, _Finding], finding: _Finding) -> None:
-        seen = table.get(finding.kind)
-        if seen is None:
-            table[finding.kind] = finding
-            seen = finding
-        if finding.case is not None and finding.case not in seen.cases:
-            seen.cases.append(finding.case)
-
     if report.error is not None:
-        note(errors, _Finding(classify_error(report.error), True, error=report.error))
-
-    steady: list[int] = []
-    for i, case in enumerate(report.cases):
-        for error, mode in _case_errors(case):
-            note(errors, _Finding(classify_error(error), True, error=error, case=i, mode=mode))
-        if case.expected_ok is False:
-            detail = f"expected {case.expected}" if case.expected else ""
-            note(silent, _Finding("wrong-value", True, case=i, detail=detail))
-        if case.match is False:
-            detail = f"eager and jit differ by up to {case.max_abs_diff:.3g}" if case.max_abs_diff is not None else ""
-            note(silent, _Finding("mismatch", True, case=i, mode="jit", detail=detail))
-        if case.jit.steady_compiles > 0:
-            steady.append(i)
-        printed = _tracer_print(case)
-        if printed is not None:
-            mode, detail, is_tracer = printed
-            seen_print = silent.get("print-in-jit")
-            if seen_print is not None and is_tracer and not seen_print.failing and forbid_tracer_print:
-                del silent["print-in-jit"]  # a tracer's print outranks an aval note
-            note(silent, _Finding("print-in-jit", forbid_tracer_print and is_tracer, case=i, mode=mode, detail=detail))
-
-    over_budget = max_compiles is not None and report.compiles > max_compiles
-    aw = report.as_written
-    aw_excess = aw is not None and aw.excess > 0
-    if over_budget or steady or aw_excess:
-        parts = []
-        if over_budget:
-            n = total
-            parts.append(f"{report.compiles} compilations for {n} case{'s' if n != 1 else ''} (at most {max_compiles})")
-        if steady:
-            recompiled = sum(report.cases[i].jit.steady_compiles for i in steady)
-            parts.append(f"recompiled on repeated calls ({recompiled} extra compilations)")
-        if aw is not None and (aw_excess or aw.notes):
-            parts.append(_as_written_detail(aw, total) if aw_excess else _join(*aw.notes))
-        # Excess found as written fails where the lesson (or --max-compiles) counts compiles.
-        failing = over_budget or (aw_excess and max_compiles is not None)
-        first = steady[0] if steady else (aw.recompiles[0].case if aw_excess and aw and aw.recompiles else None)
-        finding = _Finding("recompiles", failing, case=first, mode="jit")
-        finding.detail = _join(*parts)
-        finding.cases = list(steady) or ([first] if first is not None else [])
-        silent["recompiles"] = finding
-
+        _note(errors, _Finding(classify_error(report.error), True, error=report.error))
+    steady = _case_findings(report, errors, silent, forbid_tracer_print)
+    recompiles = _recompiles_finding(report, max_compiles, steady)
+    if recompiles is not None:
+        silent["recompiles"] = recompiles
     if require_jit and report.entry_jitted is False:
-        note(silent, _Finding("not-jitted", True, detail="the entry is a plain Python function"))
-
+        _note(silent, _Finding("not-jitted", True, detail="the entry is a plain Python function"))
     findings = list(errors.values()) + [silent[k] for k in SILENT_ORDER if k in silent]
-    return [_to_diagnosis(f, total) for f in findings]
+    return [_to_diagnosis(f, len(report.cases)) for f in findings]
 
 
 def _to_diagnosis(finding: _Finding, total: int) -> Diagnosis:

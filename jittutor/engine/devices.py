@@ -21,6 +21,7 @@ class DeviceNotFound(UsageError):
 
 
 def describe_devices(devices: Sequence[DeviceInfo]) -> str:
+    """``cpu:0, gpu:0 (NVIDIA H100)``: the devices for a message."""
     return ", ".join(f"{d.name} ({d.kind})" if d.kind and d.kind != d.platform else d.name for d in devices) or "none"
 
 

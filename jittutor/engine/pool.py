@@ -1,11 +1,11 @@
-"""The front's side of the engine: worker processes and the pool that owns them.
+"""The worker pool: an active worker, a pre-warmed standby, deadlines, crash recovery.
 
-A :class:`WorkerProcess` is one ``python -m jittutor.worker`` (or a user's
-``--worker-cmd`` such as ``srun ... python -m jittutor.worker``) in its own
-process group, with stdin as a pipe and its stdout/stderr read by threads, so
-it never shares the terminal. A :class:`WorkerPool` keeps one active worker and
-one pre-warmed standby; when a run times out or a worker dies, the standby takes
-over at once and a new standby starts in the background.
+A :class:`WorkerPool` keeps one active :class:`~jittutor.engine.process.WorkerProcess`
+and one pre-warmed standby; when a run times out, a worker dies, or a worker
+*retires* (the student's code changed its process in a way it cannot undo, see
+:mod:`jittutor.engine.worker.audit`), the standby takes over at once and a new
+standby starts in the background. The crash policy (how a crash is worded, the
+"dead" state) is :mod:`jittutor.engine.restarter`.
 
 Thread-safe: runs are serialised (a second :meth:`WorkerPool.run` waits for the
 first, or with ``preempt=True`` cancels it and takes its place), and
@@ -15,233 +15,56 @@ a thread worker). Never imports jax.
 
 from __future__ import annotations
 
-import collections
-import os
 import queue
 import shlex
-import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from jittutor.config import DEFAULT_START_TIMEOUT
+from jittutor.engine.process import (
+    EngineError,
+    RunCancelled,
+    WorkerProcess,
+    WorkerStartError,
+    default_worker_command,
+    describe_exit,
+    worker_command,
+)
 from jittutor.engine.protocol import (
     DeviceInfo,
     ErrorInfo,
     RunReport,
     RunRequest,
     WorkerInfo,
-    decode_message,
-    encode_message,
     from_dict,
     to_dict,
 )
-from jittutor.errors import JittutorError
+from jittutor.engine.restarter import MAX_CRASHES, Restarter, WorkerDead, crash_cause
+
+__all__ = [
+    "CANCEL_GRACE",
+    "DEFAULT_START_TIMEOUT",
+    "DEFAULT_TIMEOUT",
+    "EngineError",
+    "MAX_CRASHES",
+    "RunCancelled",
+    "WorkerDead",
+    "WorkerPool",
+    "WorkerProcess",
+    "WorkerStartError",
+    "crash_cause",
+    "default_worker_command",
+    "describe_exit",
+    "worker_command",
+]
 
 DEFAULT_TIMEOUT = 10.0
 CANCEL_GRACE = 1.0  # seconds a cancelled run gets to stop before the worker is killed
-MAX_CRASHES = 3  # consecutive crashes before the pool declares the worker dead
 
 StatusCallback = Callable[[str, str], None]
-
-
-class EngineError(JittutorError):
-    """Base class of errors the front shows as one clear line."""
-
-
-class WorkerStartError(EngineError):
-    """A worker could not be started, or said it cannot run (no jax, bad platform)."""
-
-
-class WorkerDead(EngineError):
-    """Too many crashes in a row: the pool stopped restarting."""
-
-
-class RunCancelled(EngineError):
-    """The caller cancelled the run (not a timeout)."""
-
-
-def default_worker_command() -> list[str]:
-    return [sys.executable, "-m", "jittutor.worker"]
-
-
-def worker_command(spec: str | Sequence[str] | None) -> list[str]:
-    """The command that starts a worker: a user's ``--worker-cmd`` string or the default."""
-    if spec is None or spec == "":
-        return default_worker_command()
-    if isinstance(spec, str):
-        return shlex.split(spec)
-    return list(spec)
-
-
-def describe_exit(returncode: int | None) -> str:
-    if returncode is None:
-        return "stopped answering"
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        return f"was killed by {name} (signal {-returncode})"
-    return f"exited with code {returncode}"
-
-
-def crash_cause(returncode: int | None) -> str:
-    """A likely cause of a crash, for the student (empty when there is no good guess)."""
-    if returncode == -signal.SIGKILL:
-        return (
-            " SIGKILL comes from outside the worker: usually the operating system's out-of-memory killer"
-            " (the code asked for more memory than the machine has), or someone killed the process."
-        )
-    if returncode == -signal.SIGSEGV:
-        return " A segmentation fault happens in C code, e.g. ctypes, a native extension, or a bug in a library."
-    if returncode == -signal.SIGABRT:
-        return " SIGABRT means native code gave up, often after failing to allocate memory."
-    return ""
-
-
-class WorkerProcess:
-    """One worker process and the threads that read its pipes."""
-
-    def __init__(self, command: Sequence[str], env: dict[str, str] | None = None) -> None:
-        self.command = list(command)
-        self.inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=200)
-        self.info: WorkerInfo | None = None
-        self.start_error: str | None = None
-        self.ready = threading.Event()
-        self.started_at = time.monotonic()
-        full_env = dict(os.environ if env is None else env)
-        # A local worker must import this very package, installed or not.
-        package_root = str(Path(__file__).resolve().parents[2])
-        full_env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, full_env.get("PYTHONPATH", "")) if p)
-        full_env.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
-        full_env.setdefault("PYTHONUNBUFFERED", "1")
-        try:
-            self.proc = subprocess.Popen(
-                self.command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-                env=full_env,
-            )
-        except OSError as exc:
-            raise WorkerStartError(f"cannot start the worker command {shlex.join(self.command)!r}: {exc}") from exc
-        threading.Thread(target=self._read_stdout, name=f"worker-{self.pid}-out", daemon=True).start()
-        threading.Thread(target=self._read_stderr, name=f"worker-{self.pid}-err", daemon=True).start()
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def _read_stdout(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            try:
-                msg = decode_message(line)
-            except ValueError:
-                # Not ours (a launcher's banner, say): keep it for diagnostics only.
-                self.stderr_tail.append(line.decode("utf-8", "replace").rstrip())
-                continue
-            kind = msg.get("type")
-            if kind == "hello" and self.info is None:
-                self.info = from_dict(WorkerInfo, msg["info"])
-                self.ready.set()
-            elif kind == "fatal" and self.info is None:
-                self.start_error = str(msg.get("message", "unknown error"))
-                self.ready.set()
-            else:
-                self.inbox.put(msg)
-        self.inbox.put(None)  # EOF: the worker is gone
-        if not self.ready.is_set():
-            self.ready.set()
-
-    def _read_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.stderr_tail.append(line.decode("utf-8", "replace").rstrip())
-
-    def wait_ready(self, timeout: float | None, cancel: threading.Event | None = None) -> WorkerInfo:
-        """Block until the worker said hello; raise WorkerStartError if it cannot start."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while not self.ready.wait(0.05):
-            if cancel is not None and cancel.is_set():
-                raise RunCancelled("cancelled while the worker was starting")
-            if deadline is not None and time.monotonic() > deadline:
-                self.kill()
-                raise WorkerStartError(
-                    f"the worker did not become ready within {timeout:g} s "
-                    f"(command: {shlex.join(self.command)}){self._stderr_note()}"
-                )
-        if self.info is not None:
-            return self.info
-        if self.start_error is None:
-            self.proc.wait(timeout=5)
-            self.start_error = f"the worker {describe_exit(self.proc.returncode)} before it was ready"
-        raise WorkerStartError(self.start_error + self._stderr_note())
-
-    def _stderr_note(self) -> str:
-        lines = [line for line in self.stderr_tail if line.strip()][-8:]
-        return ("\n" + "\n".join(lines)) if lines else ""
-
-    def send(self, msg: dict[str, Any]) -> bool:
-        try:
-            assert self.proc.stdin is not None
-            self.proc.stdin.write(encode_message(msg))
-            self.proc.stdin.flush()
-            return True
-        except (OSError, ValueError):
-            return False
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def kill(self, grace: float = 1.0) -> None:
-        """SIGTERM the whole process group, then SIGKILL whatever is left after ``grace``.
-
-        The worker has no SIGTERM handler, so it dies at once even inside an XLA
-        loop that ignores SIGINT; a launcher (``srun``, ``ssh``) gets a catchable
-        signal first, so it can cancel its job step or remote side.
-        """
-        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                self.proc.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        try:  # stragglers of the group (a launcher's children) that outlived the leader
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self._close_pipes()
-
-    def shutdown(self, grace: float = 1.0) -> None:
-        """Ask politely, then kill."""
-        if self.alive():
-            self.send({"op": "shutdown"})
-            try:
-                self.proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                pass
-        if self.alive():
-            self.kill()
-        self._close_pipes()
-
-    def _close_pipes(self) -> None:
-        if self.proc.stdin is not None:
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
 
 
 class WorkerPool:
@@ -262,10 +85,9 @@ class WorkerPool:
         self.start_timeout = start_timeout if start_timeout is not None else DEFAULT_START_TIMEOUT
         self.on_status = on_status
         self.env = env
-        self.max_crashes = max_crashes
-        self.crashes = 0
+        self.restarter = Restarter(max_crashes)
         self.status = "stopped"
-        self.dead_reason: str | None = None
+        self.retirements = 0  # workers replaced because a run left them unclean
         self._active: WorkerProcess | None = None
         self._standby: WorkerProcess | None = None
         self._lock = threading.RLock()
@@ -348,9 +170,16 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def dead_reason(self) -> str | None:
+        return self.restarter.dead_reason
+
+    @property
+    def crashes(self) -> int:
+        return self.restarter.crashes
+
     def _check_dead(self) -> None:
-        if self.dead_reason is not None:
-            raise WorkerDead(self.dead_reason)
+        self.restarter.check()
 
     def _replace_active(self) -> None:
         """Kill the active worker and promote the standby (or start a new one)."""
@@ -381,8 +210,7 @@ class WorkerPool:
 
     def restart(self) -> None:
         """Throw the current worker away (e.g. the user asked); the standby takes over."""
-        self.dead_reason = None
-        self.crashes = 0
+        self.restarter.reset()
         self._replace_active()
 
     # -- running --------------------------------------------------------------
@@ -488,10 +316,18 @@ class WorkerPool:
         started: float,
         request: RunRequest,
     ) -> RunReport:
-        self.crashes = 0
-        self._set_status("ready")
+        self.restarter.ran()
         data = msg.get("report")
         report = from_dict(RunReport, data) if data else None
+        retire = msg.get("retire")
+        if retire:
+            # The run changed the worker in a way it cannot undo: the next run gets a fresh one.
+            self.retirements += 1
+            self._replace_active()
+            if report is not None:
+                report.worker_retired = str(retire)[:2000]
+        else:
+            self._set_status("ready")
         if msg.get("interrupted") or reason:
             if reason == "cancel":
                 raise RunCancelled("run cancelled")
@@ -527,59 +363,21 @@ class WorkerPool:
             worker.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        how = describe_exit(worker.proc.returncode)
-        tail = [line for line in worker.stderr_tail if line.strip()]
-        line_no, code = _student_line_from_dump(tail, request)
-        self.crashes += 1
-        message = f"The worker process {how} while running your code"
-        if line_no is not None:
-            message += f" (at line {line_no}: {code})"
-        message += "." + crash_cause(worker.proc.returncode)
-        if self.crashes >= self.max_crashes:
-            self.dead_reason = (
-                f"the worker crashed {self.crashes} times in a row (last: it {how}); "
-                "not restarting it again. Fix the code that crashes it, then restart the worker."
-            )
+        error, dead = self.restarter.crashed(worker.proc.returncode, list(worker.stderr_tail), request)
+        if dead:
             with self._lock:
                 old, self._active = self._active, None
                 standby, self._standby = self._standby, None
             for w in (old, standby):
                 if w is not None:
                     threading.Thread(target=w.kill, daemon=True).start()
-            self._set_status("dead", self.dead_reason)
+            self._set_status("dead", self.dead_reason or "")
         else:
             self._replace_active()
         return RunReport(
             device=request.device or info.default_device,
             jax_version=info.jax_version,
-            error=ErrorInfo(
-                type="WorkerCrashed",
-                message=message,
-                kind="worker-crashed",
-                line=line_no,
-                code=code,
-                traceback="\n".join(tail[-12:]),
-            ),
+            error=error,
             seconds=time.monotonic() - started,
             worker_pid=worker.pid,
         )
-
-
-def _student_line_from_dump(lines: list[str], request: RunRequest) -> tuple[int | None, str | None]:
-    """Find the student's line in a faulthandler dump ("File "student.py", line 7 in f")."""
-    marker = f'File "{request.filename}", line '
-    for line in reversed(lines):
-        at = line.find(marker)
-        if at < 0:
-            continue
-        digits = ""
-        for ch in line[at + len(marker) :]:
-            if not ch.isdigit():
-                break
-            digits += ch
-        if digits:
-            number = int(digits)
-            source = request.source.splitlines()
-            code = source[number - 1].strip() if 0 < number <= len(source) else None
-            return number, code
-    return None, None

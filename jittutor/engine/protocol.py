@@ -127,8 +127,9 @@ class CaseReport:
     args: str
     eager: ModeReport
     jit: ModeReport
-    match: bool | None = None  # eager and jit agree (allclose); None if either failed
+    match: bool | None = None  # eager and jit agree (allclose); None if either failed or it could not be told
     max_abs_diff: float | None = None
+    match_note: str | None = None  # why ``match`` is None although both modes ran (e.g. the comparison ran out of memory)
     expected_ok: bool | None = None  # None when the case has no expected value
     expected: str | None = None  # summary of the expected value
     args_error: ErrorInfo | None = None  # the argument expression itself failed
@@ -214,6 +215,11 @@ class RunReport:
     seconds: float = 0.0  # wall time of the run inside the worker
     worker_pid: int | None = None
     as_written: AsWrittenReport | None = None  # a plain entry measured as written (its own jits)
+    # Set when the run left the worker changed in a way it cannot undo, e.g. "a thread the code
+    # started is still running (Thread-1)": the pool replaced the worker, so the next run gets a fresh one.
+    worker_retired: str | None = None
+    restored: list[str] = field(default_factory=list)  # settings the run changed and the worker put back
+    processes_ended: int = 0  # processes the code started that were still running at the end and were killed
 
     @property
     def all_ran(self) -> bool:

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import jittutor
 from jittutor.errors import LessonsError
-from jittutor.lessons.model import Lesson, LessonError, LessonLoadError, display_path, load_lesson
+from jittutor.lessons.model import Lesson
+from jittutor.lessons.source import LessonError, LessonLoadError, display_path
+from jittutor.lessons.validate import load_lesson
 
 LESSON_SUFFIXES = (".yaml", ".yml")
 

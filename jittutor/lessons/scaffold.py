@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from jittutor.lessons.catalogue import LESSON_SUFFIXES
-from jittutor.lessons.model import ID_PATTERN, display_path
+from jittutor.lessons.model import ID_PATTERN
+from jittutor.lessons.source import display_path
 
 _TEMPLATE = """\
 # A lesson skeleton made by `jittutor new`. Every field is explained in

@@ -102,6 +102,7 @@ def speedup(case: CaseReport) -> float | None:
 
 
 def speedup_text(case: CaseReport) -> str:
+    """``7.5x`` (eager steady / jit steady), ``-`` when either did not run."""
     ratio = speedup(case)
     if ratio is None:
         return "-"
@@ -152,6 +153,7 @@ def case_cells(case: CaseReport, *, micro: bool = True, value_width: int = VALUE
 
 
 def compiles_text(report: RunReport) -> str:
+    """``3 compilations under jit``, saying so when the same call recompiled."""
     n = report.compiles
     text = f"{n} compilation{'s' if n != 1 else ''} under jit"
     steady = sum(c.jit.steady_compiles for c in report.cases)

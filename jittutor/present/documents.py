@@ -38,7 +38,6 @@ def _mode_json(mode: ModeReport) -> dict[str, Any]:
         "seconds": mode.seconds,
         "first_seconds": mode.first_seconds,
         "repeats": mode.repeats,
-        "output": mode.output,
         "error": _error_json(mode.error),
     }
     if mode.mode == "jit":
@@ -75,6 +74,7 @@ def report_json(report: RunReport, verdict: Verdict, lesson_id: str | None = Non
             for d in verdict.diagnoses
         ],
         "hints": verdict.hints,
+        "notes": [{"id": n.id, "text": n.text, "numbers": n.numbers} for n in verdict.notes],
         "compiles": report.compiles,
         "entry_jitted": report.entry_jitted,
         "error": _error_json(report.error),
@@ -83,6 +83,7 @@ def report_json(report: RunReport, verdict: Verdict, lesson_id: str | None = Non
                 "args": c.args,
                 "match": c.match,
                 "max_abs_diff": c.max_abs_diff,
+                "match_note": c.match_note,
                 "expected": c.expected,
                 "expected_ok": c.expected_ok,
                 "args_error": _error_json(c.args_error),
@@ -91,10 +92,13 @@ def report_json(report: RunReport, verdict: Verdict, lesson_id: str | None = Non
             }
             for c in report.cases
         ],
-        "output": report.output,
+        "output": report.output,  # everything printed, once (per case and mode in the text report)
         "output_truncated": report.output_truncated,
         "jaxpr": report.jaxpr,
         "seconds": report.seconds,
+        "worker_retired": report.worker_retired,
+        "restored": report.restored,
+        "processes_ended": report.processes_ended,
     }
     return data
 
@@ -113,6 +117,7 @@ def checked_json(checked: Checked) -> dict[str, Any]:
 def explanation_json(result: Explanation) -> dict[str, Any]:
     """``explain --json``."""
     return {
+        "found": result.found,
         "kind": result.kind,
         "type": result.type,
         "title": result.title,

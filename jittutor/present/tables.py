@@ -79,6 +79,16 @@ def _fill_keeping_code(text: str, width: int, indent: str) -> str:
     return textwrap.fill(glued, width, subsequent_indent=indent).replace(NBSP, " ")
 
 
+def _note_lines(verdict: Verdict) -> list[str]:
+    """What the numbers mean, right under the table that shows them."""
+    if not verdict.notes:
+        return []
+    out = ["", "what the numbers mean:"]
+    for note in verdict.notes:
+        out.append("  - " + textwrap.fill(note.text.replace("`", ""), 84, subsequent_indent="    "))
+    return out
+
+
 def _hint_lines(hints: list[str], total: int, heading: str) -> list[str]:
     out = ["", heading]
     for n, hint in enumerate(hints, 1):
@@ -107,6 +117,7 @@ def format_report(
         rows = [HEADERS] + [list(case_cells(c, micro=micro, value_width=28)) for c in report.cases]
         out += ["", _table(rows)]
         out += [f"case {n + 1}: expected {c.expected}" for n, c in enumerate(report.cases) if c.expected_ok is False]
+    out += _note_lines(verdict)
     out += _diagnosis_lines(verdict)
     shown = verdict.hints if hints is None else hints
     if shown and not verdict.passed:

@@ -40,6 +40,7 @@ def iso_utc(timestamp: float | None) -> str | None:
 
 
 def current_user() -> str:
+    """The login name, or ``uidN`` where there is none."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no name for this uid (a container)
@@ -47,6 +48,7 @@ def current_user() -> str:
 
 
 def current_host() -> str:
+    """This machine's short host name."""
     return platform.node() or "unknown-host"
 
 
@@ -103,6 +105,7 @@ def rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def to_csv(all_rows: list[dict[str, Any]]) -> str:
+    """Rows as CSV with the export's columns."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()

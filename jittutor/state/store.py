@@ -101,6 +101,7 @@ def merge_lesson(mine: LessonProgress, theirs: LessonProgress) -> LessonProgress
 
 
 def merge_progress(mine: dict[str, LessonProgress], theirs: dict[str, LessonProgress]) -> dict[str, LessonProgress]:
+    """Every lesson of both copies, merged per lesson (see :func:`merge_lesson`)."""
     merged = dict(theirs)
     for lesson_id, entry in mine.items():
         other = theirs.get(lesson_id)
@@ -118,6 +119,7 @@ class State:
 
     @classmethod
     def load(cls, home: Path | None = None) -> State:
+        """Read the student's state under ``home`` (default: the settings' home); damaged files become warnings."""
         state = cls(home=home or config.home())
         for directory in (state.home, state.drafts_path):
             remove_stale_temp_files(directory)

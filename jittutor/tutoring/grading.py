@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from jittutor.diagnosis import Diagnosis, classify_error, diagnose
-from jittutor.engine.protocol import ErrorInfo, RunReport
+from jittutor.engine.protocol import ErrorInfo, RunReport, RunRequest
 from jittutor.lessons.model import Lesson
 from jittutor.tutoring.ladder import ladder_for
+from jittutor.tutoring.notes import Note, notes_for
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Verdict:
     """The error to lead with: the one the primary diagnosis is about, else the first in the report."""
     where: str = ""
     """Where :attr:`error` happened, in words: ``case (1.0), under jit``; empty for the run as a whole."""
+    notes: list[Note] = field(default_factory=list)
+    """What the measurements mean for this code (:mod:`jittutor.tutoring.notes`), passed or not."""
 
     @property
     def kinds(self) -> list[str]:
@@ -93,7 +96,9 @@ def _primary(diagnoses: list[Diagnosis]) -> Diagnosis | None:
     return (failing or diagnoses or [None])[0]
 
 
-def _verdict(passed: bool, report: RunReport, diagnoses: list[Diagnosis], hints: list[str]) -> Verdict:
+def _verdict(
+    passed: bool, report: RunReport, diagnoses: list[Diagnosis], hints: list[str], request: RunRequest | None
+) -> Verdict:
     error, where = lead_error(report, diagnoses)
     return Verdict(
         passed=passed,
@@ -102,23 +107,29 @@ def _verdict(passed: bool, report: RunReport, diagnoses: list[Diagnosis], hints:
         summary=_summary(passed, report, diagnoses),
         error=error,
         where=where,
+        notes=notes_for(report, request),
     )
 
 
-def assess(report: RunReport, **checks: object) -> Verdict:
-    """Judge a run with no lesson: every case ran in both modes and agreed."""
+def assess(report: RunReport, request: RunRequest | None = None, **checks: object) -> Verdict:
+    """Judge a run with no lesson: every case ran in both modes and agreed (``request``: for the notes)."""
     label_errors(report)
     diagnoses = diagnose(report, **checks)  # type: ignore[arg-type]
     passed = bool(report.cases) and report.all_agree and not any(d.failing for d in diagnoses)
-    hints: list[str] = []
-    top = next((d for d in diagnoses if d.failing), None) or (diagnoses[0] if diagnoses else None)
-    if top is not None:
-        hints = list(top.hints)
-    return _verdict(passed, report, diagnoses, hints)
+    top = _primary(diagnoses)
+    error, _ = lead_error(report, diagnoses)
+    hints = ladder_for(
+        None,
+        top.kind if top is not None else None,
+        passed=passed,
+        message=error.message if error is not None else "",
+        source=request.source if request is not None else "",
+    )
+    return _verdict(passed, report, diagnoses, hints, request)
 
 
-def grade(lesson: Lesson, report: RunReport) -> Verdict:
-    """Judge a run against a lesson: its cases, expected values and extra checks."""
+def grade(lesson: Lesson, report: RunReport, request: RunRequest | None = None) -> Verdict:
+    """Judge a run against a lesson: its cases, expected values and extra checks (``request``: for the notes)."""
     label_errors(report)
     diagnoses = diagnose(
         report,
@@ -133,5 +144,12 @@ def grade(lesson: Lesson, report: RunReport) -> Verdict:
         and not any(d.failing for d in diagnoses)
     )
     top = _primary(diagnoses)
-    hints = ladder_for(lesson, top.kind if top is not None else None, passed=passed)
-    return _verdict(passed, report, diagnoses, hints)
+    error, _ = lead_error(report, diagnoses)
+    hints = ladder_for(
+        lesson,
+        top.kind if top is not None else None,
+        passed=passed,
+        message=error.message if error is not None else "",
+        source=request.source if request is not None else "",
+    )
+    return _verdict(passed, report, diagnoses, hints, request)

@@ -1,9 +1,11 @@
 """The hint ladder: one ladder per failure, revealed one rung at a time, then the solution.
 
-Which ladder: the lesson's own when the failure is the one the lesson teaches
-(``starter_fails_with``, or a kind it wrote ``hints_by_kind`` for), the kind's
-generic ladder otherwise; never both appended. A ladder climbs from a nudge to
-the fix and stops: at most :data:`MAX_RUNGS` rungs, none repeated.
+Which ladder: the lesson's own (``hints``) when the failure is the one the
+lesson teaches (``starter_fails_with``); the kind's ladder otherwise, never
+both appended. Where the lesson wrote ``hints_by_kind`` for another failure,
+that rung is this lesson's fix for it and ends the kind's ladder (the nudge
+and the concept come from the kind). A ladder climbs from a nudge to the fix
+and stops: at most :data:`MAX_RUNGS` rungs, none repeated.
 
 When the solution unlocks: after the student passed (now or before), or once
 every rung of the current ladder is revealed. Both fronts ask this module; no
@@ -12,13 +14,14 @@ screen decides it. No jax, no textual.
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass
 
 from jittutor.diagnosis import kind_info
-from jittutor.lessons.model import Lesson
+from jittutor.lessons.model import MAX_HINTS, Lesson
 
-#: Rungs in one ladder at most: nudge, concept, the fix in words, the fix in code (and room for two more).
-MAX_RUNGS = 6
+MAX_RUNGS = MAX_HINTS
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -26,18 +29,82 @@ def _unique(items: list[str]) -> list[str]:
     return [x for x in items if not (x in seen or seen.add(x))]  # type: ignore[func-returns-value]
 
 
-def ladder_for(lesson: Lesson | None, kind: str | None, *, passed: bool = False) -> list[str]:
-    """The rungs for ``kind`` (the failure that leads) in ``lesson``; ``[]`` once passed."""
+#: JAX names the argument a traced value came from: "... because it depends on the value of the argument x".
+_NAMED_ARGUMENT = re.compile(r"depends on the values? of the arguments? [`'\"]?([A-Za-z_]\w*)")
+_STATIC_NAME = re.compile(r"""static_argnames=(["'])\w+\1""")
+
+
+def named_argument(message: str) -> str | None:
+    """The argument JAX's message blames, if it names one."""
+    match = _NAMED_ARGUMENT.search(message)
+    return match.group(1) if match else None
+
+
+def _parameters(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {
+        a.arg
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+    }
+
+
+def fit_to_code(rungs: list[str], *, argument: str | None, source: str) -> list[str]:
+    """Generic rungs made to fit this code: ``static_argnames="n"`` names the argument JAX blamed.
+
+    A kind's texts show example names; a rung must never name an argument this
+    code does not have. With no argument named (and the example's not in the
+    code), the example name becomes a placeholder the student fills in.
+    """
+    params = _parameters(source) if source else set()
+
+    def name(match: re.Match[str]) -> str:
+        quote = match.group(1)
+        example = match.group(0).split(quote)[1]
+        if argument:
+            return f"static_argnames={quote}{argument}{quote}"
+        if not params or example in params:
+            return match.group(0)
+        return f"static_argnames={quote}<the argument>{quote}"
+
+    return [_STATIC_NAME.sub(name, rung) for rung in rungs]
+
+
+def ladder_for(
+    lesson: Lesson | None,
+    kind: str | None,
+    *,
+    passed: bool = False,
+    message: str = "",
+    source: str = "",
+) -> list[str]:
+    """The rungs for ``kind`` (the failure that leads) in ``lesson``; ``[]`` once passed.
+
+    ``message`` (JAX's, for the error that leads) and ``source`` (the student's
+    code) fit the kind's generic rungs to this code; a lesson's own rungs are
+    written for it already.
+    """
     if passed:
         return []
+    argument = named_argument(message)
+
+    def kind_rungs(exclude: list[str]) -> list[str]:
+        rungs = [h for h in _unique(list(kind_info(kind).hints)) if h not in exclude]  # type: ignore[arg-type]
+        return fit_to_code(rungs, argument=argument, source=source)
+
     if lesson is not None:
         if kind is None or kind == lesson.starter_fails_with:
             return _unique(list(lesson.hints))[:MAX_RUNGS]
         if kind in lesson.hints_by_kind:
-            return _unique(list(lesson.hints_by_kind[kind]))[:MAX_RUNGS]
+            own = _unique(list(lesson.hints_by_kind[kind]))[:MAX_RUNGS]
+            return [*kind_rungs(own)[: MAX_RUNGS - len(own)], *own]
     if kind is None:
         return []
-    return _unique(list(kind_info(kind).hints))[:MAX_RUNGS]
+    return kind_rungs([])[:MAX_RUNGS]
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,12 @@ def score(predict: Predict, choice: int) -> PredictionNote:
 
 
 def saved_predictions(state: State) -> dict[str, Any]:
+    """The answers given so far: ``{lesson id: {"choice": i, "correct": b}}``."""
     saved = state.remembered().get(PREDICTIONS_KEY)
     return saved if isinstance(saved, dict) else {}
 
 
 def save_prediction(state: State, lesson_id: str, predict: Predict, choice: int) -> None:
+    """Remember the student's answer to a lesson's question (and whether it was right)."""
     answers = {**saved_predictions(state), lesson_id: {"choice": choice, "correct": choice == predict.answer}}
     state.remember(PREDICTIONS_KEY, answers)

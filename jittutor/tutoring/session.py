@@ -152,7 +152,7 @@ class LessonSession:
     def judge(self, code: Code, request: RunRequest, report: RunReport) -> Checked:
         """Grade a finished run, move the hint ladder, record the attempt and publish progress."""
         lesson = self.lesson
-        verdict = grade(lesson, report)
+        verdict = grade(lesson, report, request)
         primary = verdict.primary
         if not verdict.passed:
             kind = primary.kind if primary is not None and primary.failing else None

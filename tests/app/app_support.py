@@ -179,7 +179,7 @@ CANNED_HINTS = [
 ]
 
 
-def canned_grade(lesson: Any, report: RunReport) -> Verdict:
+def canned_grade(lesson: Any, report: RunReport, request: Any = None) -> Verdict:
     """A verdict with fixed words, so snapshots do not follow the diagnosis texts."""
     if report.all_agree:
         return Verdict(passed=True, summary="passed: 3 cases ran eagerly and under jit and agree")

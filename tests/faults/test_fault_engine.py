@@ -203,7 +203,7 @@ def test_raw_fd_writes_closed_stdout_and_stdin_leave_the_channel_alone(fpool: Wo
 EXCEPTIONS = [
     ("sys-exit", "import sys\ndef f(x):\n    sys.exit(3)\n", "SystemExit", "exception"),
     ("keyboard-interrupt", "def f(x):\n    raise KeyboardInterrupt\n", "KeyboardInterrupt", "exception"),
-    ("recursion", "def f(x):\n    return f(x)\n", "RecursionError", "exception"),
+    ("recursion", "def f(x):\n    return f(x)\n", "RecursionError", "recursion"),
     (
         "str-raises",
         "class E(Exception):\n    def __str__(self):\n        raise ValueError('no')\ndef f(x):\n    raise E()\n",

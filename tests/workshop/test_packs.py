@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from support import jittutor
 
-from jittutor.lessons.model import load_lesson
 from jittutor.lessons.scaffold import ScaffoldError, lesson_skeleton, new_lesson
+from jittutor.lessons.validate import load_lesson
 
 
 def test_the_skeleton_is_a_valid_lesson(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ class OutputCapture:
 
     def __init__(self, limit: int = 1_000_000) -> None:
         self.limit = limit
+        self._pid = os.getpid()  # a fork of the worker has no pump thread: it must not wait for one
         self._read_fd, self._write_fd = os.pipe()
         self._token = b"\x00jittutor-mark-" + secrets.token_hex(8).encode() + b"\x00"
         self._cond = threading.Condition()
@@ -96,6 +97,8 @@ class OutputCapture:
 
     def segment(self, timeout: float = 2.0) -> str:
         """Return what was printed since the last call, once the pipe is drained."""
+        if os.getpid() != self._pid:
+            return ""
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

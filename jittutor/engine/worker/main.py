@@ -13,7 +13,15 @@ memory on a shared node). As a second guard it also exits when it is orphaned
 Messages in:  {"op": "run", "id": N, "request": {...}} | {"op": "cancel", "id": N}
               {"op": "devices"} | {"op": "ping"} | {"op": "shutdown"}
 Messages out: {"type": "hello", "info": {...}} | {"type": "fatal", "message": ...}
-              {"type": "result", "id": N, "report": {...}, "interrupted": bool}
+              {"type": "result", "id": N, "report": {...}, "interrupted": bool, "retire": str | null}
+
+After each run the worker ends every process the code started (it is their
+subreaper), frees the student's module, and checks itself against the baseline
+it took when it became ready (:mod:`jittutor.engine.worker.audit`). If the run
+left anything it cannot undo, the result says ``"retire": reason`` and the pool
+replaces this worker with its standby. A ``fork()`` of the worker (student code
+calling ``os.fork`` or ``multiprocessing``) loses the channel at once and exits
+when it comes back to the serving loop, so it can never answer for the worker.
               {"type": "devices", "devices": [...]} | {"type": "pong"}
 """
 
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import _thread
 import faulthandler
+import gc
 import os
 import platform
 import queue
@@ -30,9 +39,12 @@ import time
 import traceback
 from typing import Any
 
+from jittutor.engine import descendants
+from jittutor.engine.bounds import bound_report
 from jittutor.engine.protocol import PROTOCOL_VERSION, decode_message, encode_message
 
 PARENT_POLL = 1.0  # seconds between checks that the front (our parent) is still there
+MAX_RECURSION_LIMIT = 100_000  # sys.setrecursionlimit above this is capped (hygiene.RecursionCap)
 
 
 class Channel:
@@ -49,6 +61,16 @@ class Channel:
         # Until the capture is installed, stray prints (e.g. from importing jax) go to the log.
         os.dup2(self.log_fd, 1)
         self._lock = threading.Lock()
+
+    def forget(self) -> None:
+        """In a fork of the worker: point the channel fds at /dev/null so the fork can never speak on it."""
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (self.in_fd, self.out_fd):
+            try:
+                os.dup2(devnull, fd)
+            except OSError:
+                pass
+        os.close(devnull)
 
     def send(self, msg: dict[str, Any]) -> None:
         data = encode_message(msg)
@@ -98,12 +120,19 @@ def cap_cpu_memory() -> int | None:
 
 
 class Worker:
+    """The worker's life: take the channel off fds 0/1, import jax once, then serve runs until told to stop
+    or the front goes away. After each run it restores what it can and audits the rest; an unclean
+    worker asks to be retired."""
+
     def __init__(self) -> None:
         self.memory_cap: int | None = None
         self.channel = Channel()
         self.inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.running_id: Any = None
         self.runner: Any = None
+        self.baseline: Any = None
+        self.pid = os.getpid()
+        os.register_at_fork(after_in_child=self.channel.forget)
 
     def log(self, text: str) -> None:
         try:
@@ -133,8 +162,15 @@ class Worker:
                     self.inbox.put(msg)
         except Exception as exc:  # noqa: BLE001
             self.log(f"reader failed: {exc!r}")
-        # stdin closed: the front is gone. Leave now, whatever is running.
-        os._exit(0)
+        # stdin closed: the front is gone. Leave now, whatever is running, and take the code's processes along.
+        self.exit()
+
+    def exit(self, code: int = 0) -> None:
+        """Leave at once, ending every process the student's code started."""
+        try:
+            descendants.end_descendants()
+        finally:
+            os._exit(code)
 
     def _watch_parent(self) -> None:
         parent = os.getppid()
@@ -142,12 +178,14 @@ class Worker:
             time.sleep(PARENT_POLL)
             if os.getppid() != parent:
                 self.log(f"parent {parent} is gone; exiting")
-                os._exit(0)
+                self.exit()
 
     def start(self) -> None:
+        """Move the channel, cap CPU memory, import jax, warm up, and say hello (or why not, then exit)."""
         from jittutor.engine.worker.capture import OutputCapture
 
         faulthandler.enable(file=self.channel.log_fd, all_threads=False)
+        descendants.become_subreaper()
         os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
         from jittutor.config import MEM_FRACTION_ENV
 
@@ -169,6 +207,7 @@ class Worker:
             if all(d.platform == "cpu" for d in devices):
                 self.memory_cap = cap_cpu_memory()
             self.runner.warm_up()
+            self._take_baseline(jax)
             startup_output = self.capture.segment()
         except BaseException as exc:  # noqa: BLE001 - report any start-up failure, then exit
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -191,9 +230,19 @@ class Worker:
             }
         )
 
+    def _take_baseline(self, jax: Any) -> None:
+        from jittutor.engine.worker.audit import Baseline
+        from jittutor.engine.worker.hygiene import cap_recursion_limit
+
+        self.runner.recursion_cap = cap_recursion_limit(MAX_RECURSION_LIMIT)
+        # The runner keeps only the student's frames itself; JAX's own filtering of a traceback
+        # is superlinear in its depth (7 s for 20,000 frames), which turned a deep recursion into a timeout.
+        jax.config.update("jax_traceback_filtering", "off")
+        self.runner.release()
+        self.baseline = Baseline.take(jax.config)
+
     def serve(self) -> None:
-        from jittutor.engine.protocol import RunRequest, from_dict, to_dict
-        from jittutor.engine.worker.runner import Interrupted, list_devices
+        from jittutor.engine.worker.runner import list_devices
 
         while True:
             try:
@@ -205,41 +254,63 @@ class Worker:
             op = msg.get("op")
             if op == "devices":
                 self.channel.send({"type": "devices", "devices": [vars(d) for d in list_devices()]})
-                continue
-            if op != "run":
+            elif op == "run":
+                self._run(msg)
+            else:
                 self.channel.send({"type": "error", "message": f"unknown op {op!r}"})
-                continue
-            run_id = msg.get("id")
-            interrupted = False
+
+    def _run(self, msg: dict[str, Any]) -> None:
+        from jittutor.engine.protocol import RunRequest, from_dict, to_dict
+        from jittutor.engine.worker.runner import Interrupted
+
+        run_id = msg.get("id")
+        try:
+            request = from_dict(RunRequest, msg["request"])
+            self.capture.limit = request.output_limit
+            self.capture.install()
+            self.runner.cancel_requested = False
+            self.running_id = run_id
+            report = None
             try:
-                request = from_dict(RunRequest, msg["request"])
-                self.capture.limit = request.output_limit
-                self.capture.install()
+                report = self.runner.execute(request)
+            except (Interrupted, KeyboardInterrupt):
+                pass
+            finally:
+                self.running_id = None
                 self.runner.cancel_requested = False
-                self.running_id = run_id
-                try:
-                    report = self.runner.execute(request)
-                    interrupted = report.interrupted
-                except (Interrupted, KeyboardInterrupt):
-                    interrupted = True
-                    report = None
-                finally:
-                    self.running_id = None
-                    self.runner.cancel_requested = False
-                if self.runner.restored:
-                    self.log("undid the run's changes to: " + ", ".join(self.runner.restored))
-                if report is None:
-                    self.channel.send({"type": "result", "id": run_id, "report": None, "interrupted": True})
-                else:
-                    self.channel.send({"type": "result", "id": run_id, "report": to_dict(report), "interrupted": interrupted})
-            except KeyboardInterrupt:
-                self.channel.send({"type": "result", "id": run_id, "report": None, "interrupted": True})
-            except Exception as exc:  # noqa: BLE001 - a bug of ours: say so, keep serving
-                self.log("internal error:\n" + traceback.format_exc())
-                self.channel.send({"type": "error", "id": run_id, "message": f"{type(exc).__name__}: {exc}"})
+            if os.getpid() != self.pid:
+                self.exit()  # a fork of the worker came back here: it must not serve
+            retire = self._audit()
+            interrupted = report is None or report.interrupted
+            data = to_dict(bound_report(report)) if report is not None else None
+            self.channel.send({"type": "result", "id": run_id, "report": data, "interrupted": interrupted, "retire": retire})
+            if not retire:
+                gc.collect()  # the full collection, off the student's clock
+        except KeyboardInterrupt:
+            self.channel.send({"type": "result", "id": run_id, "report": None, "interrupted": True, "retire": self._audit()})
+        except Exception as exc:  # noqa: BLE001 - a bug of ours: say so, keep serving
+            self.log("internal error:\n" + traceback.format_exc())
+            self.channel.send({"type": "error", "id": run_id, "message": f"{type(exc).__name__}: {exc}"[:2000]})
+
+    def _audit(self) -> str | None:
+        """Free the run's module, then check the worker is as clean as when it started."""
+        if self.runner.restored:
+            self.log("undid the run's changes to: " + ", ".join(self.runner.restored))
+        descendants.end_descendants()
+        reasons = self.baseline.check_threads() if self.baseline is not None else []
+        self.runner.release(generation=1)
+        if self.baseline is None:
+            return None
+        reasons += self.baseline.check()
+        if not reasons:
+            return None
+        reason = "the run changed what the worker cannot put back: " + "; ".join(reasons)
+        self.log("retiring: " + reason)
+        return reason
 
 
 def main() -> None:
+    """``python -m jittutor.worker``: start, serve, and leave without interpreter teardown."""
     worker = Worker()
     worker.start()
     worker.serve()

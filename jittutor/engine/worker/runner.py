@@ -7,35 +7,29 @@ process (``python -m jittutor.worker``); benchmarks may also call
 
 from __future__ import annotations
 
+import gc
 import linecache
 import math
 import statistics
 import sys
 import threading
 import time
-import traceback
 import types
 from collections.abc import Callable
 from typing import Any
 
 import jax
-import numpy as np
 
-from jittutor.engine.protocol import (
-    CaseReport,
-    CaseSpec,
-    DeviceInfo,
-    ErrorInfo,
-    ModeReport,
-    RunReport,
-    RunRequest,
-    ValueSummary,
-)
+from jittutor.engine import descendants
+from jittutor.engine.bounds import cut
+from jittutor.engine.protocol import CaseReport, CaseSpec, ErrorInfo, ModeReport, RunReport, RunRequest
 from jittutor.engine.worker import as_written
+from jittutor.engine.worker.devices import device_name, find_device, list_devices, memory_stats, on_device
 from jittutor.engine.worker.hygiene import ProcessSnapshot
+from jittutor.engine.worker.tracebacks import SETUP_FILENAME, error_info, safe_str
+from jittutor.engine.worker.values import CannotCompare, block, compare, summarize
 
-SETUP_FILENAME = "<lesson setup>"
-REPR_LIMIT = 400
+__all__ = ["Interrupted", "Runner", "execute", "list_devices", "device_name", "compare", "summarize"]
 
 _COMPILE_EVENTS = {
     "/jax/core/compile/jaxpr_trace_duration": "trace",
@@ -101,170 +95,6 @@ class _NoCapture:
         return ""
 
 
-# --- devices -------------------------------------------------------------------
-
-
-def device_name(device: Any) -> str:
-    return f"{device.platform}:{device.id}"
-
-
-def list_devices() -> list[DeviceInfo]:
-    """Every device jax can see, CPU ones included even when a GPU is the default."""
-    found: list[Any] = []
-    for backend in ("cpu", "gpu", "tpu"):
-        try:
-            found.extend(jax.devices(backend))
-        except RuntimeError:
-            continue
-    infos = []
-    for d in found:
-        used = limit = None
-        try:
-            stats = d.memory_stats() or {}
-            used, limit = stats.get("bytes_in_use"), stats.get("bytes_limit")
-        except Exception:
-            pass
-        infos.append(
-            DeviceInfo(
-                name=device_name(d),
-                platform=d.platform,
-                id=d.id,
-                kind=str(getattr(d, "device_kind", "")),
-                memory_in_use=used,
-                memory_limit=limit,
-            )
-        )
-    return infos
-
-
-def find_device(name: str | None) -> Any:
-    if name is None:
-        return jax.devices()[0]
-    platform, _, index = name.partition(":")
-    for d in jax.devices(platform):
-        if str(d.id) == index:
-            return d
-    raise LookupError(f"no device {name!r} in this worker")
-
-
-def safe_repr(value: object) -> str:
-    """``repr()`` that survives objects whose ``__repr__`` itself raises."""
-    try:
-        return repr(value)
-    except BaseException as exc:  # noqa: BLE001 - student objects can raise anything
-        return f"<{type(value).__name__} object: repr() raised {type(exc).__name__}>"
-
-
-# --- errors --------------------------------------------------------------------
-
-
-def safe_str(value: object) -> str:
-    """``str()`` that survives objects whose ``__str__`` itself raises."""
-    try:
-        return str(value)
-    except BaseException as exc:  # noqa: BLE001 - student objects can raise anything
-        return f"<{type(value).__name__} object: str() raised {type(exc).__name__}>"
-
-
-def error_info(exc: BaseException, filename: str, source: str, kind: str | None = None) -> ErrorInfo:
-    """Describe ``exc`` for the student: JAX's message unchanged, their frames only."""
-    mro = [c.__name__ for c in type(exc).__mro__]
-    info = ErrorInfo(type=type(exc).__name__, message=safe_str(exc), mro=mro, kind=kind)
-    if isinstance(exc, SyntaxError) and exc.filename in (filename, SETUP_FILENAME):
-        info.line, info.column, info.filename = exc.lineno, exc.offset, exc.filename
-        info.message = exc.msg
-        info.code = (exc.text or "").rstrip("\n") or None
-        info.kind = kind or "syntax-error"
-        return info
-    frames = [
-        f for f in traceback.extract_tb(exc.__traceback__) if f.filename in (filename, SETUP_FILENAME)
-    ]
-    if frames:
-        last = frames[-1]
-        info.line, info.filename = last.lineno, last.filename
-        info.code = (last.line or "").strip() or None
-        lines = ["Traceback (your code only; JAX-internal frames hidden):"]
-        for f in frames:
-            lines.append(f'  File "{f.filename}", line {f.lineno}, in {f.name}')
-            if f.line:
-                lines.append(f"    {f.line.strip()}")
-        lines.append(f"{info.type}: {info.message}")
-        info.traceback = "\n".join(lines)
-    return info
-
-
-# --- values --------------------------------------------------------------------
-
-
-def _block(value: Any) -> Any:
-    return jax.block_until_ready(value)
-
-
-def summarize(value: Any) -> ValueSummary:
-    """A short, bounded description of a result (repr truncated, never the whole array)."""
-    with np.printoptions(threshold=20, edgeitems=3, precision=6, linewidth=100):
-        text = safe_repr(value)
-    if len(text) > REPR_LIMIT:
-        text = text[: REPR_LIMIT - 3] + "..."
-    summary = ValueSummary(repr=text, type=type(value).__name__)
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
-        summary.shape = [int(s) for s in value.shape]
-        summary.dtype = str(value.dtype)
-        summary.weak_type = bool(getattr(value, "weak_type", False))
-        devices = getattr(value, "devices", None)
-        if callable(devices):
-            try:
-                summary.device = ",".join(sorted(device_name(d) for d in devices()))
-            except Exception:
-                pass
-    return summary
-
-
-def default_tolerance(leaf: Any) -> tuple[float, float]:
-    dtype = getattr(leaf, "dtype", None)
-    if dtype is None:
-        return 1e-5, 1e-6
-    name = str(dtype)
-    if name in ("float16", "bfloat16"):
-        return 1e-2, 1e-3
-    if name in ("float64", "complex128"):
-        return 1e-9, 1e-12
-    return 1e-4, 1e-5
-
-
-def compare(a: Any, b: Any, rtol: float | None = None, atol: float | None = None) -> tuple[bool, float | None]:
-    """Do two pytrees agree (same structure, allclose leaves)? Also the largest abs difference."""
-    leaves_a, tree_a = jax.tree_util.tree_flatten(a)
-    leaves_b, tree_b = jax.tree_util.tree_flatten(b)
-    if tree_a != tree_b:
-        return False, None
-    worst = 0.0
-    ok = True
-    for x, y in zip(leaves_a, leaves_b, strict=True):
-        try:
-            xa, ya = np.asarray(x), np.asarray(y)
-        except Exception:
-            if x != y:
-                ok = False
-            continue
-        if xa.shape != ya.shape:
-            return False, None
-        if xa.dtype.kind in "biufc" and ya.dtype.kind in "biufc":
-            r, t = default_tolerance(x)
-            r, t = (rtol if rtol is not None else r), (atol if atol is not None else t)
-            if not np.allclose(xa, ya, rtol=r, atol=t, equal_nan=True):
-                ok = False
-            if xa.size:
-                with np.errstate(all="ignore"):
-                    diff = np.abs(xa.astype(np.complex128) - ya.astype(np.complex128))
-                finite = diff[np.isfinite(diff)]
-                if finite.size:
-                    worst = max(worst, float(finite.max()))
-        elif not np.array_equal(xa, ya):
-            ok = False
-    return ok, worst
-
-
 # --- timing --------------------------------------------------------------------
 
 
@@ -281,11 +111,11 @@ def _steady(call: Callable[[], Any], first: float, req: RunRequest) -> tuple[flo
         if not times and first > 4 * budget:
             # A slow function: one steady call is enough to separate it from the first.
             t0 = time.perf_counter()
-            _block(call())
+            block(call())
             times.append(time.perf_counter() - t0)
             break
         t0 = time.perf_counter()
-        _block(call())
+        block(call())
         times.append(time.perf_counter() - t0)
     return statistics.median(times), len(times)
 
@@ -303,18 +133,25 @@ class Runner:
         self.recorder = recorder()
         self.cancel_requested = False
         self.restored: list[str] = []  # what the last run changed and had undone
+        self.recursion_cap: Any = None  # hygiene.RecursionCap, installed by the worker
         self._first_call_events: int | None = None
+        self._namespace: dict[str, Any] | None = None  # the student's module, freed by release()
+        self._filenames: tuple[str, ...] = ()
 
     def warm_up(self) -> None:
         """Pay JAX's one-time start-up costs before the first student run."""
         import jax.numpy as jnp
 
         x = jnp.arange(4.0)
-        _block(jax.jit(lambda v: (v * 2).sum())(x))
+        block(jax.jit(lambda v: (v * 2).sum())(x))
         with jax.disable_jit():
-            _block((x * 2).sum())
+            block((x * 2).sum())
 
     def execute(self, req: RunRequest) -> RunReport:
+        """Run one request: the student's module, then each case eagerly and under jit, timed and compared.
+
+        Never raises for anything the student's code does: every failure becomes an
+        :class:`ErrorInfo` in the returned :class:`RunReport`."""
         t_start = time.perf_counter()
         self.capture.reset()
         self._run_output: list[str] = []
@@ -338,10 +175,40 @@ class Runner:
         finally:
             # The next run (maybe another lesson) must not inherit this one's settings.
             self.restored = snapshot.restore()
-            report.memory_in_use, report.memory_limit = _memory_stats(device)
+            report.restored = list(self.restored)
+            # No process the code started outlives its run (nor prints into the next one).
+            report.processes_ended = descendants.end_descendants()
+            report.memory_in_use, report.memory_limit = memory_stats(device)
             report.output = self._collect_output(report)
             report.seconds = time.perf_counter() - t_start
+            self._note_recursion(report)
         return report
+
+    def release(self, generation: int = 2) -> None:
+        """Free the student's module: break the cycles that keep it alive (functions refer to
+        their globals), drop its lines from linecache, and collect, so memory returns to baseline.
+
+        The worker collects the young generations (what the run created, well under a
+        millisecond) before it answers, and the full collection (about 50-150 ms with jax
+        loaded) after, while the student reads the result."""
+        namespace, self._namespace = self._namespace, None
+        if namespace is not None:
+            namespace.clear()
+        for name in self._filenames:
+            linecache.cache.pop(name, None)
+        self._filenames = ()
+        gc.collect(generation)
+
+    def _note_recursion(self, report: RunReport) -> None:
+        note = self.recursion_cap.note() if self.recursion_cap is not None else ""
+        if self.recursion_cap is not None:
+            self.recursion_cap.asked = None
+        if not note:
+            return
+        errors = [report.error] + [m.error for c in report.cases for m in (c.eager, c.jit)]
+        for error in errors:
+            if error is not None and error.type == "RecursionError":
+                error.message += note
 
     def _segment(self) -> str:
         """What was printed since the last segment; also kept for the run's whole output."""
@@ -372,6 +239,8 @@ class Runner:
         module = types.ModuleType("__student__")
         module.__dict__.update(namespace)
         namespace = module.__dict__
+        self._namespace = namespace
+        self._filenames = (req.filename, SETUP_FILENAME)
         # linecache lets tracebacks (and JAX's own messages) quote the student's lines.
         for name, text in ((req.filename, req.source), (SETUP_FILENAME, req.setup)):
             linecache.cache[name] = (len(text), None, text.splitlines(True), name)
@@ -425,7 +294,7 @@ class Runner:
             except Interrupted:
                 raise
             except BaseException as exc:  # noqa: BLE001
-                report.jaxpr_error = f"{type(exc).__name__}: {safe_str(exc)}"
+                report.jaxpr_error = cut(f"{type(exc).__name__}: {safe_str(exc)}", 20_000, "message")
 
     def _eval(self, expr: str, namespace: dict[str, Any], label: str) -> Any:
         code = compile(expr, label, "eval")
@@ -445,7 +314,7 @@ class Runner:
         try:
             namespace["__jittutor_call__"] = lambda *a, **k: (a, k)
             args, kwargs = self._eval(f"__jittutor_call__({spec.args})", namespace, label)
-            args, kwargs = jax.tree_util.tree_map(lambda v: _on_device(v, device), (args, kwargs))
+            args, kwargs = jax.tree_util.tree_map(lambda v: on_device(v, device), (args, kwargs))
         except Interrupted:
             raise
         except BaseException as exc:  # noqa: BLE001
@@ -459,23 +328,32 @@ class Runner:
         if case.eager.ok and case.jit.ok:
             try:
                 case.match, case.max_abs_diff = compare(eager_out, jit_out)
+            except CannotCompare as exc:
+                case.match, case.match_note = None, f"eager and jit results could not be compared: {exc}"
             except Exception:  # noqa: BLE001 - student values whose == raises: they do not agree
                 case.match, case.max_abs_diff = False, None
         if spec.expect is not None:
-            try:
-                expected = self._eval(spec.expect, namespace, f"<case expect: {spec.expect}>")
-                case.expected = summarize(expected).repr
-                got = jit_out if case.jit.ok else eager_out
-                if case.jit.ok or case.eager.ok:
-                    case.expected_ok, _ = compare(got, expected, spec.rtol, spec.atol)
-                    if case.eager.ok and case.jit.ok and case.expected_ok:
-                        case.expected_ok, _ = compare(eager_out, expected, spec.rtol, spec.atol)
-            except Interrupted:
-                raise
-            except BaseException as exc:  # noqa: BLE001
-                case.expected = f"<expect failed: {type(exc).__name__}: {safe_str(exc)}>"
-                case.expected_ok = False
+            self._check_expected(case, spec, namespace, eager_out, jit_out)
         return case, (args, kwargs)
+
+    def _check_expected(self, case: CaseReport, spec: CaseSpec, namespace: dict[str, Any], eager_out: Any, jit_out: Any) -> None:
+        assert spec.expect is not None
+        try:
+            expected = self._eval(spec.expect, namespace, f"<case expect: {spec.expect}>")
+            case.expected = summarize(expected).repr
+            got = jit_out if case.jit.ok else eager_out
+            if case.jit.ok or case.eager.ok:
+                case.expected_ok, _ = compare(got, expected, spec.rtol, spec.atol)
+                if case.eager.ok and case.jit.ok and case.expected_ok:
+                    case.expected_ok, _ = compare(eager_out, expected, spec.rtol, spec.atol)
+        except Interrupted:
+            raise
+        except CannotCompare as exc:
+            case.expected_ok = None
+            case.match_note = f"the result could not be compared with the expected value: {exc}"
+        except BaseException as exc:  # noqa: BLE001
+            case.expected = cut(f"<expect failed: {type(exc).__name__}: {safe_str(exc)}>", 800, "expected")
+            case.expected_ok = False
 
     def _run_mode(self, mode: ModeReport, call: Callable[[], Any], req: RunRequest, eager: bool) -> Any:
         self._segment()  # anything printed before this mode is not this mode's
@@ -503,7 +381,7 @@ class Runner:
 
     def _timed(self, mode: ModeReport, call: Callable[[], Any], req: RunRequest) -> Any:
         t0 = time.perf_counter()
-        out = self._guard(lambda: _block(call()))
+        out = self._guard(lambda: block(call()))
         mode.first_seconds = time.perf_counter() - t0
         self._first_call_events = len(self.recorder.events or [])
         # The student sees what the first call printed; the timing repeats only get a note.
@@ -524,26 +402,6 @@ class Runner:
             durations = [d for p, d in first if p == phase]
             if durations:
                 setattr(mode, attr, math.fsum(durations))
-
-
-def _memory_stats(device: Any) -> tuple[int | None, int | None]:
-    """Bytes in use and the limit on ``device``; (None, None) where jax cannot tell (CPU)."""
-    try:
-        stats = device.memory_stats() or {}
-    except Exception:  # noqa: BLE001 - not every backend implements it
-        return None, None
-    return stats.get("bytes_in_use"), stats.get("bytes_limit")
-
-
-def _on_device(value: Any, device: Any) -> Any:
-    """Put jax arrays that live elsewhere onto the chosen device; leave the rest alone."""
-    if isinstance(value, jax.Array):
-        try:
-            if value.devices() != {device}:
-                return jax.device_put(value, device)
-        except Exception:
-            return value
-    return value
 
 
 def execute(req: RunRequest) -> RunReport:
