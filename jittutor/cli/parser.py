@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from jittutor import __version__
-from jittutor.cli import student, workshop
+from jittutor.cli import student, watch, workshop
 
 #: Options a command may lack (they are not in its parser); main() fills them in.
 SHARED_DEFAULTS = {"lessons": None, "worker_cmd": None, "mem_fraction": None, "progress_dir": None}
@@ -83,7 +83,10 @@ def _student_commands(sub: argparse._SubParsersAction, common: argparse.Argument
 
     p = sub.add_parser("check", parents=[common, running], help="check your code against a lesson (exit 0 passed, 1 not yet)")
     p.add_argument("lesson", metavar="LESSON")
-    p.add_argument("file", metavar="FILE", nargs="?", help="your code (default: your saved draft, else the starter)")
+    p.add_argument(
+        "file", metavar="FILE", nargs="?",
+        help="your code (default: ./LESSON.py if it is here, else your saved draft, else the starter)",
+    )  # fmt: skip
     which = p.add_mutually_exclusive_group()
     which.add_argument("--starter", action="store_true", help="check the lesson's starter")
     which.add_argument("--solution", action="store_true", help="check the lesson's solution")
@@ -91,8 +94,27 @@ def _student_commands(sub: argparse._SubParsersAction, common: argparse.Argument
 
     p = sub.add_parser("hint", parents=[common], help="reveal the next hint for your last check of a lesson")
     p.add_argument("lesson", metavar="LESSON")
-    p.add_argument("file", metavar="FILE", nargs="?", help="your code, for the solution diff at the end")
+    p.add_argument(
+        "file", metavar="FILE", nargs="?",
+        help="your code, for the solution diff at the end (default: ./LESSON.py if it is here, else your draft)",
+    )  # fmt: skip
     p.set_defaults(func=student.cmd_hint)
+
+    p = sub.add_parser(
+        "watch", parents=[common], help="check your file on every save; h: next hint, q: quit",
+        description="Checks FILE against the lesson now and after every save, with one warm worker. "
+        "Keys: h reveals the next hint, r checks again, q (or ctrl+c) quits. From a pipe: one key a line.",
+    )  # fmt: skip
+    p.add_argument("lesson", metavar="LESSON")
+    p.add_argument(
+        "file", metavar="FILE", nargs="?",
+        help="the file to watch (default: ./LESSON.py if it exists, else your saved draft)",
+    )  # fmt: skip
+    p.add_argument("--device", metavar="D", help="cpu, gpu, cpu:N, cuda:N, ... (see `jittutor devices`)")
+    p.add_argument(
+        "--timeout", type=_positive_float, default=10.0, metavar="S", help="deadline per run in seconds (default 10)"
+    )
+    p.set_defaults(func=watch.cmd_watch)
 
     p = sub.add_parser("run", parents=[common, running], help="run any function with and without jit")
     p.add_argument("file", metavar="FILE", help="a Python file (- for stdin)")

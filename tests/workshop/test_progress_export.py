@@ -16,7 +16,7 @@ from jittutor.state.export import collect, export_filename, export_progress, iso
 from jittutor.state.store import State
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-SOLVED = "import jax\n\ndef cond_func_impl(x):\n    return 3.0 * x ** 3 if x < 0.0 else 3.0 * x\n\ncond_func = jax.jit(cond_func_impl, static_argnums=(0,))\n"
+SOLVED = "import jax\n\ndef cond_func_impl(x):\n    return x ** 2.0 if x < 0.0 else x ** 3.0\n\ncond_func = jax.jit(cond_func_impl, static_argnums=(0,))\n"
 
 
 def _some_progress(home: Path) -> None:
