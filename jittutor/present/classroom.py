@@ -263,21 +263,37 @@ def room_csv(room: Room, now: float) -> str:
     return out.getvalue()
 
 
-def clip(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters, with ``…`` where it was cut."""
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+def clip(text: str, width: int, keep_end: int = 0) -> str:
+    """``text`` cut to ``width`` characters, with ``…`` where it was cut; ``keep_end`` characters of the end stay."""
+    if len(text) <= width:
+        return text
+    keep_end = min(keep_end, max(0, width - 2))
+    head = max(0, width - 1 - keep_end)
+    return text[:head] + "…" + (text[len(text) - keep_end :] if keep_end else "")
 
 
-def column_widths(total: int, padding: int = 2) -> dict[str, int]:
+#: Columns that shrink when the table is too narrow; the numbers keep their width.
+FLEXIBLE = ("student", "lesson", "last_failure")
+NARROWEST = 8
+#: The end of a student's name survives a cut: the home hash of ``USER@HOST+HASH`` tells two guests apart.
+STUDENT_END = 7
+
+
+def column_widths(total: int, rows: list[dict[str, str]] | None = None, padding: int = 2) -> dict[str, int]:
     """Widths of :data:`COLUMNS` for a table ``total`` cells wide (each column also takes ``padding``).
 
-    The numbers keep their width; the student and the failure share what is
-    left, the lesson gets up to 18 (the longest built-in id). At 80 columns:
-    student 13, lesson 18, failure 14.
+    Each column is as wide as its widest cell (of ``rows``, as :meth:`StudentRow.cells`
+    gives them) or header; while that is too wide, the widest of the student,
+    lesson and failure columns gives up a cell (never below 8).
     """
-    fixed = {"done": 5, "idle": 4, "attempts": 5, "hints": 5}
-    left = max(total - len(COLUMNS) * padding - sum(fixed.values()), 30)
-    lesson = min(18, left * 2 // 5)
-    student = (left - lesson) // 2
-    failure = left - lesson - student
-    return {"student": student, "lesson": lesson, "last_failure": failure, **fixed}
+    widths = {key: len(header) for header, key in COLUMNS}
+    for row in rows or []:
+        for key in widths:
+            widths[key] = max(widths[key], len(row.get(key, "")))
+    room = total - padding * len(COLUMNS)
+    while sum(widths.values()) > room:
+        widest = max(FLEXIBLE, key=lambda k: widths[k])
+        if widths[widest] <= NARROWEST:
+            break
+        widths[widest] -= 1
+    return widths

@@ -16,7 +16,7 @@ from support import REPO, jittutor, worker_env
 from jittutor.config import load_settings
 from jittutor.errors import ConfigError
 from jittutor.lessons.catalogue import load_catalogue
-from jittutor.present.classroom import column_widths, idle_text, read_room, room_csv, room_document
+from jittutor.present.classroom import clip, column_widths, idle_text, read_room, room_csv, room_document
 from jittutor.state.export import ExportConflict, collect, export_progress, publish, write_export
 from jittutor.state.identity import home_id, identity_for, save_student_name
 from jittutor.state.store import State
@@ -176,10 +176,18 @@ def test_two_files_with_one_name_are_told_apart(tmp_path: Path) -> None:
     assert names[0] == "bob (bob)" and names[1].startswith("bob (bob~")
 
 
-def test_idle_text_and_widths() -> None:
+def test_idle_text_widths_and_clipping(tmp_path: Path) -> None:
     assert [idle_text(m) for m in (None, 0, 59, 65, 60 * 24 * 3)] == ["-", "0m", "59m", "1h05", "3d"]
-    widths = column_widths(78)
-    assert sum(widths.values()) + 2 * len(widths) <= 78 and widths["lesson"] == 18
+    room = read_room(build_room(tmp_path), NOW)
+    cells = [s.cells(NOW) for s in room.students]
+    wide = column_widths(200, cells)
+    assert wide["lesson"] == len("static-args") and wide["last_failure"] == len("shape-mismatch")
+    long_names = [{**c, "student": "guest@login-node-01+3f2a1c", "last_failure": "cond-branch-mismatch"} for c in cells]
+    narrow = column_widths(78, long_names)
+    assert sum(narrow.values()) + 2 * len(narrow) <= 78 and narrow["done"] == len("0/25")
+    assert clip("static-args", 20) == "static-args" and clip("cond-branch-mismatch", 14) == "cond-branch-m…"
+    # Two guests on one account stay apart when their names are cut: the home hash survives.
+    assert clip("guest@login-node-01+3f2a1c", 14, keep_end=7) == "guest@…+3f2a1c"
 
 
 def test_class_csv_and_json(tmp_path: Path) -> None:

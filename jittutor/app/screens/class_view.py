@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from jittutor.present.classroom import (
     COLUMNS,
     LESSON_COLUMNS,
+    STUDENT_END,
     Room,
     StudentRow,
     clip,
@@ -33,7 +34,7 @@ from jittutor.present.classroom import (
     read_room,
 )
 
-SCROLLBAR = 2  # cells kept free for the table's vertical scrollbar
+SCROLLBAR = 2  # cells kept free for the table's vertical scrollbar, when it shows
 PROBLEMS_SHOWN = 3  # lines of unreadable files under the table; the rest are counted
 
 
@@ -106,13 +107,17 @@ class ClassScreen(Screen[None]):
         assert room is not None
         table = self.query_one("#class-table", DataTable)
         kept = self.selected_file()
-        widths = column_widths(max(table.size.width, self.size.width) - SCROLLBAR, padding=2 * table.cell_padding)
+        rows = [(row.file, row.cells(room.read_at)) for row in room.students]
+        # Room for a vertical scrollbar only when the rows will not fit (the header takes a line).
+        scrollbar = SCROLLBAR if len(rows) >= table.size.height - 1 else 0
+        width = max(table.size.width, self.size.width) - scrollbar
+        widths = column_widths(width, [cells for _, cells in rows], padding=2 * table.cell_padding)
         table.clear(columns=True)
         for header, key in COLUMNS:
             table.add_column(header, key=key, width=widths[key])
-        for row in room.students:
-            cells = row.cells(room.read_at)
-            table.add_row(*(clip(cells[key], widths[key]) for _, key in COLUMNS), key=row.file)
+        for file, cells in rows:
+            shown = [clip(cells[key], widths[key], STUDENT_END if key == "student" else 0) for _, key in COLUMNS]
+            table.add_row(*shown, key=file)
         files = [row.file for row in room.students]
         if kept in files:
             table.move_cursor(row=files.index(kept))
