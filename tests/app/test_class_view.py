@@ -162,7 +162,10 @@ def test_class_view_in_tmux_at_80x24_without_color(tmp_path: Path) -> None:
 
     tmux("-f", "/dev/null", "new-session", "-d", "-s", "class", "-x", "80", "-y", "24", "-c", str(REPO), command)
     try:
-        text = wait_for_screen(lambda t: "5 students" in t, "the room")
+        # The title, the rows and the footer can arrive in different frames: wait for all of them.
+        text = wait_for_screen(
+            lambda t: "5 students" in t and "tracer-bool" in t and "broken.json" in t and "q Quit" in t, "the room"
+        )
         lines = text.splitlines()
         assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
         order = [line.split()[0] for line in lines if line.split() and line.split()[0] in ORDER]

@@ -73,8 +73,14 @@ class ClassScreen(Screen[None]):
     def action_reread(self) -> None:
         self.reread()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="class-read")
     def reread(self) -> None:
+        """Start a read unless one is going: a slow disk skips ticks rather than cancelling every read."""
+        if any(w.group == "class-read" and not w.is_finished for w in self.workers):
+            return
+        self._read()
+
+    @work(thread=True, exit_on_error=False, group="class-read")
+    def _read(self) -> None:
         """Read the directory in a thread; the rows come back as :class:`RoomRead`."""
         room = read_room(self.directory, self.clock())
         if not get_current_worker().is_cancelled:
