@@ -16,6 +16,8 @@ worker command         ``JITTUTOR_WORKER_CMD``     ``worker_cmd``        this Py
 GPU memory share       ``JITTUTOR_MEM_FRACTION``   ``mem_fraction``      none (JAX's own)
 worker start timeout   ``JITTUTOR_START_TIMEOUT``  ``start_timeout``     180 s
 progress directory     ``JITTUTOR_PROGRESS_DIR``   ``progress_dir``      none
+student name           ``JITTUTOR_STUDENT``        ``student``           ``USER@HOST+HASH`` (a short
+                       (``jittutor config name``)                        hash of the home directory)
 CPU worker memory cap  ``JITTUTOR_MEM_LIMIT``      (worker side only)    half the RAM
 pre-warmed standby     ``JITTUTOR_STANDBY``        ``standby``           ``auto``: on for the default
 (``--standby``)        (auto, on, off)                                   worker, off with a worker
@@ -55,6 +57,7 @@ PROGRESS_DIR_ENV = "JITTUTOR_PROGRESS_DIR"
 MEM_LIMIT_ENV = "JITTUTOR_MEM_LIMIT"
 STANDBY_ENV = "JITTUTOR_STANDBY"
 WORKER_IDLE_ENV = "JITTUTOR_WORKER_IDLE"
+STUDENT_ENV = "JITTUTOR_STUDENT"
 #: Every variable, for the README and for tests that clear the environment.
 ALL_ENV = (
     HOME_ENV,
@@ -66,6 +69,7 @@ ALL_ENV = (
     MEM_LIMIT_ENV,
     STANDBY_ENV,
     WORKER_IDLE_ENV,
+    STUDENT_ENV,
 )
 SETTINGS_FILE = "settings.json"
 SETTINGS_KEYS = (
@@ -74,6 +78,7 @@ SETTINGS_KEYS = (
     "mem_fraction",
     "start_timeout",
     "progress_dir",
+    "student",
     "standby",
     "worker_idle",
 )
@@ -159,6 +164,21 @@ def parse_idle(text: object, source: str) -> float:
     return parse_seconds(text, source)
 
 
+STUDENT_NAME_MAX = 64
+
+
+def parse_student_name(text: object, source: str) -> str:
+    """The name a student goes by in the instructor's view: printable, 1..64 characters, not all punctuation."""
+    if not isinstance(text, str) or not text.strip():
+        raise ConfigError(f"{source}: expected a name such as 'ada' or 'Ada L.', got {text!r}")
+    name = " ".join(text.split())
+    if len(name) > STUDENT_NAME_MAX:
+        raise ConfigError(f"{source}: at most {STUDENT_NAME_MAX} characters, got {len(name)}")
+    if not name.isprintable() or not any(c.isalnum() for c in name):
+        raise ConfigError(f"{source}: a name needs a letter or digit and no control characters, got {text!r}")
+    return name
+
+
 def _path_list(value: object, source: str) -> list[Path]:
     if isinstance(value, str):
         return [Path(p).expanduser() for p in value.split(os.pathsep) if p]
@@ -183,6 +203,7 @@ class Settings:
     progress_dir: Path | None = None
     standby: str = "auto"  # "auto", "on" or "off"; see use_standby
     worker_idle: float = DEFAULT_WORKER_IDLE  # 0: never
+    student: str | None = None  # None: USER@HOST plus a hash of ``home`` (jittutor.state.identity)
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -294,8 +315,29 @@ def load_settings(
         progress_dir=progress,
         standby=standby_choice,
         worker_idle=idle,
+        student=_student(env, file_data, file_key),
         warnings=tuple(warnings),
     )
+
+
+def _student(env: Mapping[str, str], file_data: dict[str, Any], file_key: str) -> str | None:
+    # No command-line option: `jittutor config name NAME` writes the settings.json key.
+    if env.get(STUDENT_ENV, "").strip():
+        return parse_student_name(env[STUDENT_ENV], STUDENT_ENV)
+    if file_data.get("student") is not None:
+        return parse_student_name(file_data["student"], f"{file_key}student")
+    return None
+
+
+def student_name(root: Path, environ: Mapping[str, str] | None = None) -> str | None:
+    """The name the student chose for the home ``root`` (``JITTUTOR_STUDENT`` > settings.json ``student``), or None.
+
+    For code that has a home but no :class:`Settings` (publishing an export
+    after an attempt); the same precedence as :func:`load_settings`.
+    """
+    env = os.environ if environ is None else environ
+    file_data, _ = read_settings_file(root / SETTINGS_FILE)
+    return _student(env, file_data, f"{root / SETTINGS_FILE}: ")
 
 
 def worker_mem_limit(environ: Mapping[str, str] | None = None) -> int | None:

@@ -15,8 +15,9 @@ from functools import partial
 @partial(jax.jit, static_argnames="x")
 def cond_func(x):
     if x < 0.0:
-        return 3.0 * x ** 3
-    return 3.0 * x
+        return x ** 2.0
+    else:
+        return x ** 3.0
 """
 
 

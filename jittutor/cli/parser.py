@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from jittutor import __version__
-from jittutor.cli import student, workshop
+from jittutor.cli import student, watch, workshop
 
 #: Options a command may lack (they are not in its parser); main() fills them in.
 SHARED_DEFAULTS = {"lessons": None, "worker_cmd": None, "mem_fraction": None, "progress_dir": None, "standby": None}
@@ -88,7 +88,10 @@ def _student_commands(sub: argparse._SubParsersAction, common: argparse.Argument
 
     p = sub.add_parser("check", parents=[common, running], help="check your code against a lesson (exit 0 passed, 1 not yet)")
     p.add_argument("lesson", metavar="LESSON")
-    p.add_argument("file", metavar="FILE", nargs="?", help="your code (default: your saved draft, else the starter)")
+    p.add_argument(
+        "file", metavar="FILE", nargs="?",
+        help="your code (default: ./LESSON.py if it is here, else your saved draft, else the starter)",
+    )  # fmt: skip
     which = p.add_mutually_exclusive_group()
     which.add_argument("--starter", action="store_true", help="check the lesson's starter")
     which.add_argument("--solution", action="store_true", help="check the lesson's solution")
@@ -96,8 +99,27 @@ def _student_commands(sub: argparse._SubParsersAction, common: argparse.Argument
 
     p = sub.add_parser("hint", parents=[common], help="reveal the next hint for your last check of a lesson")
     p.add_argument("lesson", metavar="LESSON")
-    p.add_argument("file", metavar="FILE", nargs="?", help="your code, for the solution diff at the end")
+    p.add_argument(
+        "file", metavar="FILE", nargs="?",
+        help="your code, for the solution diff at the end (default: ./LESSON.py if it is here, else your draft)",
+    )  # fmt: skip
     p.set_defaults(func=student.cmd_hint)
+
+    p = sub.add_parser(
+        "watch", parents=[common], help="check your file on every save; h: next hint, q: quit",
+        description="Checks FILE against the lesson now and after every save, with one warm worker. "
+        "Keys: h reveals the next hint, r checks again, q (or ctrl+c) quits. From a pipe: one key a line.",
+    )  # fmt: skip
+    p.add_argument("lesson", metavar="LESSON")
+    p.add_argument(
+        "file", metavar="FILE", nargs="?",
+        help="the file to watch (default: ./LESSON.py if it exists, else your saved draft)",
+    )  # fmt: skip
+    p.add_argument("--device", metavar="D", help="cpu, gpu, cpu:N, cuda:N, ... (see `jittutor devices`)")
+    p.add_argument(
+        "--timeout", type=_positive_float, default=10.0, metavar="S", help="deadline per run in seconds (default 10)"
+    )
+    p.set_defaults(func=watch.cmd_watch)
 
     p = sub.add_parser("run", parents=[common, running], help="run any function with and without jit")
     p.add_argument("file", metavar="FILE", help="a Python file (- for stdin)")
@@ -165,6 +187,27 @@ def _workshop_commands(
     p.set_defaults(func=workshop.cmd_serve)
 
 
+def _classroom_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from jittutor.cli import classroom  # here, so this block and its call are all the registration there is
+
+    p = sub.add_parser("class", help="the instructor's live view of a room's progress directory (who is stuck)")
+    p.add_argument("dir", metavar="DIR", help="the shared progress directory (the students' JITTUTOR_PROGRESS_DIR)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true", help="print the rows once as CSV (no screen)")
+    fmt.add_argument("--json", action="store_true", help="print the rows once as JSON, with each student's lessons")
+    p.add_argument(
+        "--every", type=_positive_float, default=classroom.DEFAULT_EVERY, metavar="S",
+        help=f"seconds between two reads of DIR (default {classroom.DEFAULT_EVERY:g})",
+    )  # fmt: skip
+    p.set_defaults(func=classroom.cmd_class)
+
+    p = sub.add_parser("config", help="your settings; `config name NAME`: the name the instructor's view shows")
+    p.add_argument("key", choices=["name"], help="the setting (only `name` for now)")
+    p.add_argument("value", metavar="NAME", nargs="?", help="the new value (without it: print the current one)")
+    p.add_argument("--clear", action="store_true", help="forget the chosen name")
+    p.set_defaults(func=classroom.cmd_config)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: the app's options, then one sub-command per task."""
     lesson_opts, worker_opts, running = _option_parents()
@@ -180,4 +223,5 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _student_commands(sub, common, running)
     _workshop_commands(sub, common, lesson_opts, worker_opts)
+    _classroom_commands(sub)
     return parser

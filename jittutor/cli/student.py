@@ -1,4 +1,4 @@
-"""The student's commands: list, show, start, check, hint, run, explain, devices.
+"""The student's commands: list, show, start, check, hint, run, explain, devices (``watch``: cli/watch.py).
 
 Each is a thin front over the core: a lesson is checked through
 :class:`~jittutor.tutoring.session.LessonSession`, exactly as the app checks it,
@@ -60,7 +60,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _session(args: argparse.Namespace, lesson_id: str) -> Any:
+def lesson_session(args: argparse.Namespace, lesson_id: str) -> Any:
+    """The lesson's :class:`~jittutor.tutoring.session.LessonSession`, with the student's saved progress."""
     from jittutor.tutoring.session import LessonSession
 
     catalogue = catalogue_for(args)
@@ -68,14 +69,21 @@ def _session(args: argparse.Namespace, lesson_id: str) -> Any:
     return LessonSession(lesson, load_state(), catalogue, progress_dir=settings_for(args).progress_dir)
 
 
+def own_file(lesson_id: str) -> Path | None:
+    """``./LESSON.py`` when it is here (what ``jittutor start`` wrote): the default FILE of check, hint and watch."""
+    here = Path(f"{lesson_id}.py")
+    return here if here.is_file() else None
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """``jittutor check``: check code against a lesson through the tutoring core (exit 0 passed, 1 not yet)."""
     from jittutor.present.documents import checked_json
     from jittutor.present.tables import format_checked
 
-    session = _session(args, args.lesson)
+    session = lesson_session(args, args.lesson)
     which = "starter" if args.starter else "solution" if args.solution else None
-    code = session.code(file=args.file, which=which)
+    file = args.file if args.file is not None or which else own_file(session.lesson.id)
+    code = session.code(file=file, which=which)
     with worker_pool(args) as pool:
         checked = session.check(pool, code, device=args.device, timeout=args.timeout, jaxpr=args.jaxpr)
     for warning in checked.warnings:
@@ -91,13 +99,16 @@ def cmd_hint(args: argparse.Namespace) -> int:
     """Reveal the next rung of the ladder the student is on (the app and `check` share the count)."""
     from jittutor.present.tables import format_reveal
 
-    session = _session(args, args.lesson)
+    session = lesson_session(args, args.lesson)
     if not session.ladder.rungs:
         print(f"No hints yet: check your code first (jittutor check {args.lesson}).")
         return EXIT_OK
     reveal = session.reveal_next()
-    draft = session.state.load_draft(args.lesson)
-    student = Path(args.file).read_text(encoding="utf-8") if args.file else (draft or session.lesson.starter)
+    from jittutor.tutoring.session import read_source
+
+    file = args.file if args.file is not None else own_file(session.lesson.id)
+    draft = session.state.load_draft(session.lesson.id)
+    student = read_source(file) if file is not None else (draft or session.lesson.starter)
     print(format_reveal(reveal, session, student))
     return EXIT_OK
 
@@ -116,7 +127,8 @@ def cmd_start(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"{path}: cannot write ({exc.strerror or exc})") from None
     print(f"wrote {path}: the starter of {lesson.title} ({lesson.id})")
-    print(f"next: edit it, then  jittutor check {lesson.id} {path}   (or: jittutor watch {lesson.id} {path})")
+    print(f"next:  jittutor watch {lesson.id} {path}   (checks it on every save; h: next hint, q: quit)")
+    print(f"   or: edit it, then  jittutor check {lesson.id} {path}")
     return EXIT_OK
 
 

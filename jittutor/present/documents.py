@@ -23,6 +23,7 @@ def _error_json(error: ErrorInfo | None) -> dict[str, Any] | None:
         "kind": error.kind,
         "type": error.type,
         "message": error.message,
+        "filename": error.filename,
         "line": error.line,
         "column": error.column,
         "code": error.code,

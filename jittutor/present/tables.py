@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 HEADERS = ["case", "eager", "jit", "agree", "eager time", "compile", "jit time", "speed-up"]
 OUTPUT_LIMIT = 4000  # characters of one case's output in the terminal report
+NBSP = "\xa0"  # textwrap does not break at it
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -71,6 +72,13 @@ def _diagnosis_lines(verdict: Verdict) -> list[str]:
     return out
 
 
+def _fill_keeping_code(text: str, width: int, indent: str) -> str:
+    """``textwrap.fill``, but never breaking inside a `code span` (a hint's code stays copyable)."""
+    parts = text.split("`")
+    glued = "`".join(p.replace(" ", NBSP) if n % 2 else p for n, p in enumerate(parts))
+    return textwrap.fill(glued, width, subsequent_indent=indent).replace(NBSP, " ")
+
+
 def _note_lines(verdict: Verdict) -> list[str]:
     """What the numbers mean, right under the table that shows them."""
     if not verdict.notes:
@@ -84,7 +92,7 @@ def _note_lines(verdict: Verdict) -> list[str]:
 def _hint_lines(hints: list[str], total: int, heading: str) -> list[str]:
     out = ["", heading]
     for n, hint in enumerate(hints, 1):
-        out.append(f"  {n}. " + textwrap.fill(hint, 84, subsequent_indent="     "))
+        out.append(f"  {n}. " + _fill_keeping_code(hint, 84, "     "))
     return out
 
 
@@ -126,19 +134,26 @@ def format_report(
     return "\n".join(out)
 
 
-def format_checked(checked: Checked) -> str:
-    """``jittutor check``: the report with the hints revealed so far, then what to do next."""
+def format_checked(checked: Checked, *, hints: list[str] | None = None, ask: str | None = None) -> str:
+    """``jittutor check`` and ``watch``: the report with the hints revealed so far, then what to do next.
+
+    ``hints`` are the rungs revealed now (default: those of the check; ``watch``
+    reveals more between checks); ``ask`` is how to get the next one (default:
+    the ``jittutor hint`` command; ``watch`` says "press h").
+    """
     lesson = checked.lesson
+    shown = checked.hints if hints is None else hints
+    ask = ask or f"jittutor hint {lesson.id}"
     more = ""
-    if len(checked.hints) < checked.total_hints:
-        more = f"next hint: jittutor hint {lesson.id}   ({len(checked.hints) + 1} of {checked.total_hints})"
+    if len(shown) < checked.total_hints:
+        more = f"next hint: {ask}   ({len(shown) + 1} of {checked.total_hints})"
     elif checked.total_hints:
-        more = f"that was the last hint; jittutor hint {lesson.id} shows the solution as a diff"
+        more = f"that was the last hint; {ask} shows the solution as a diff"
     text = format_report(
         checked.report,
         checked.verdict,
         title=f"{lesson.title} ({lesson.id}): checking {checked.code.origin}",
-        hints=checked.hints,
+        hints=shown,
         more_hints=more,
     )
     if checked.passed:
@@ -152,7 +167,7 @@ def format_reveal(reveal: Reveal, session: LessonSession, student: str) -> str:
     lesson_id = session.lesson.id
     if reveal.what == "hint":
         more = f"\n(next: jittutor hint {lesson_id})" if reveal.number < reveal.total else ""
-        return textwrap.fill(f"Hint {reveal.number} of {reveal.total}: {reveal.text}", 88) + more
+        return _fill_keeping_code(f"Hint {reveal.number} of {reveal.total}: {reveal.text}", 88, "") + more
     if reveal.what == "solution":
         return "The solution, as a diff against your code:\n" + session.solution_diff(student)
     return f"No more hints for {lesson_id}. Check your code again: jittutor check {lesson_id}"

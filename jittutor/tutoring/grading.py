@@ -97,9 +97,18 @@ def _primary(diagnoses: list[Diagnosis]) -> Diagnosis | None:
 
 
 def _verdict(
-    passed: bool, report: RunReport, diagnoses: list[Diagnosis], hints: list[str], request: RunRequest | None
+    lesson: Lesson | None, passed: bool, report: RunReport, diagnoses: list[Diagnosis], request: RunRequest | None
 ) -> Verdict:
+    """The verdict, with the error that leads, its hint ladder and the notes."""
+    top = _primary(diagnoses)
     error, where = lead_error(report, diagnoses)
+    hints = ladder_for(
+        lesson,
+        top.kind if top is not None else None,
+        passed=passed,
+        message=error.message if error is not None else "",
+        source=request.source if request is not None else "",
+    )
     return Verdict(
         passed=passed,
         diagnoses=diagnoses,
@@ -116,16 +125,7 @@ def assess(report: RunReport, request: RunRequest | None = None, **checks: objec
     label_errors(report)
     diagnoses = diagnose(report, **checks)  # type: ignore[arg-type]
     passed = bool(report.cases) and report.all_agree and not any(d.failing for d in diagnoses)
-    top = _primary(diagnoses)
-    error, _ = lead_error(report, diagnoses)
-    hints = ladder_for(
-        None,
-        top.kind if top is not None else None,
-        passed=passed,
-        message=error.message if error is not None else "",
-        source=request.source if request is not None else "",
-    )
-    return _verdict(passed, report, diagnoses, hints, request)
+    return _verdict(None, passed, report, diagnoses, request)
 
 
 def grade(lesson: Lesson, report: RunReport, request: RunRequest | None = None) -> Verdict:
@@ -143,13 +143,4 @@ def grade(lesson: Lesson, report: RunReport, request: RunRequest | None = None) 
         and all(c.expected_ok is not False for c in report.cases)
         and not any(d.failing for d in diagnoses)
     )
-    top = _primary(diagnoses)
-    error, _ = lead_error(report, diagnoses)
-    hints = ladder_for(
-        lesson,
-        top.kind if top is not None else None,
-        passed=passed,
-        message=error.message if error is not None else "",
-        source=request.source if request is not None else "",
-    )
-    return _verdict(passed, report, diagnoses, hints, request)
+    return _verdict(lesson, passed, report, diagnoses, request)

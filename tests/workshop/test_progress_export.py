@@ -16,7 +16,7 @@ from jittutor.state.export import collect, export_filename, export_progress, iso
 from jittutor.state.store import State
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-SOLVED = "import jax\n\ndef cond_func_impl(x):\n    return 3.0 * x ** 3 if x < 0.0 else 3.0 * x\n\ncond_func = jax.jit(cond_func_impl, static_argnums=(0,))\n"
+SOLVED = "import jax\n\ndef cond_func_impl(x):\n    return x ** 2.0 if x < 0.0 else x ** 3.0\n\ncond_func = jax.jit(cond_func_impl, static_argnums=(0,))\n"
 
 
 def _some_progress(home: Path) -> None:
@@ -57,13 +57,14 @@ def test_progress_json_csv_and_text(jittutor_home: Path) -> None:
     assert list(rows[0]) == [
         "user", "host", "lesson", "title", "status", "attempts", "hints_used",
         "first_attempt", "last_attempt", "passed_at", "jax_version", "device",
+        "student", "last_failure",
     ]  # fmt: skip
     assert len(rows) == len(load_catalogue())
     text = jittutor("progress").stdout
     assert "static-args" in text and "1 of" in text and "lessons done" in text
 
 
-def test_progress_dir_writes_user_at_host(tmp_path: Path, jittutor_home: Path) -> None:
+def test_progress_dir_writes_the_students_file(tmp_path: Path, jittutor_home: Path) -> None:
     _some_progress(jittutor_home)
     shared = tmp_path / "shared"
     out = jittutor("progress", "--progress-dir", str(shared))
@@ -71,7 +72,7 @@ def test_progress_dir_writes_user_at_host(tmp_path: Path, jittutor_home: Path) -
     files = list(shared.glob("*.json"))
     assert len(files) == 1 and "@" in files[0].name
     data = json.loads(files[0].read_text())
-    assert files[0].name == export_filename(data["user"], data["host"])
+    assert files[0].name == export_filename(data["student"]) == f"{data['user']}@{data['host']}+{data['home_id']}.json"
     assert "wrote" in out.stderr
     # The environment variable does the same.
     again = jittutor("progress", env=worker_env(JITTUTOR_PROGRESS_DIR=str(tmp_path / "other")))
@@ -81,7 +82,8 @@ def test_progress_dir_writes_user_at_host(tmp_path: Path, jittutor_home: Path) -
 
 def test_export_filename_is_safe() -> None:
     assert export_filename("ada", "node1.cluster") == "ada@node1.cluster.json"
-    assert "/" not in export_filename("../../etc", "a/b")
+    assert export_filename("Ada L.") == "Ada_L..json"
+    assert "/" not in export_filename("../../etc", "a/b") and not export_filename("../x").startswith(".")
 
 
 def test_collect_merges_a_room(tmp_path: Path, jittutor_home: Path) -> None:
@@ -95,13 +97,14 @@ def test_collect_merges_a_room(tmp_path: Path, jittutor_home: Path) -> None:
     (shared / ".ada@node1.json.x.tmp").write_text("partial")
     collection = collect(shared)
     assert [s["user"] for s in collection.students] == ["ada", "bob"]
+    assert all(s["student"].startswith(f"{s['user']}@{s['host']}+") for s in collection.students)
     assert len(collection.problems) == 2
 
     out = jittutor("progress", "--collect", str(shared))
     assert out.returncode == 0
     lines = out.stdout.splitlines()
-    ada = next(line for line in lines if line.startswith("ada@node1"))
-    bob = next(line for line in lines if line.startswith("bob@node2"))
+    ada = next(line for line in lines if line.startswith("ada@node1+"))
+    bob = next(line for line in lines if line.startswith("bob@node2+"))
     assert ada.split()[1] == "1" and bob.split()[1] == "0"
     assert "x" in ada.split()[2:] and "x" not in bob.split()[2:]
     assert out.stderr.count("skipped") == 2

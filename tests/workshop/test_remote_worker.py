@@ -34,7 +34,6 @@ def test_check_through_a_launcher_script(tmp_path: Path) -> None:
     assert data["passed"] is True
     assert data["device"] == "cpu:0"
     assert (tmp_path / "fake-srun.pid").exists(), "the launcher did not run"
-    assert "waiting for the worker" not in out.stderr  # a quick start says nothing
 
 
 def test_a_banner_on_the_launchers_stdout_is_ignored(tmp_path: Path) -> None:
