@@ -95,7 +95,7 @@ def test_check_and_devices_through_srun(slurm: Slurm) -> None:
 
 
 def test_a_queued_start_is_announced_and_ctrl_c_takes_the_pending_job_away(slurm: Slurm) -> None:
-    blocker = slurm.cmd("sbatch", "--parsable", "-n1", f"-c{slurm.cpus}", "--wrap", "sleep 600")
+    blocker = slurm.cmd("sbatch", "--parsable", "-o", "/dev/null", "-n1", f"-c{slurm.cpus}", "--wrap", "sleep 600")
     assert blocker.returncode == 0, blocker.stderr
     blocker_id = blocker.stdout.strip().split(";")[0]
     try:
