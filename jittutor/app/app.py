@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -256,6 +257,28 @@ class JitTutorApp(App[None]):
     def action_command_palette(self) -> None:
         if self.use_command_palette and not PlainCommandPalette.is_open(self):
             self.push_screen(PlainCommandPalette(id="--command-palette"))
+
+    @property
+    def screenshot_dir(self) -> Path:
+        """Where ctrl+p → Screenshot saves: under JITTUTOR_HOME (never ~/Downloads, which SSH accounts lack)."""
+        return self.state.home / "screenshots"
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Save an SVG of the screen in :attr:`screenshot_dir` (or ``path``) and say where, or why not."""
+        if self._driver is not None and self._driver.is_web:
+            return super().deliver_screenshot(filename, path, time_format)  # the browser downloads it
+        folder = Path(path).expanduser() if path else self.screenshot_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self.notify(f"Could not save it in {folder}: {reason}", title="Screenshot", severity="error", markup=False)
+            return None
+        self.notify(f"Saved {saved}", title="Screenshot", markup=False)
+        return saved
 
     def get_key_display(self, binding: Binding) -> str:
         """Function keys as F5 (not f5), the way keyboards print them."""

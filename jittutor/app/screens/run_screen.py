@@ -2,38 +2,37 @@
 
 The run itself belongs to the app (:meth:`JitTutorApp.run_code`): this screen
 never touches the pool. A subclass composes an editor (``#editor``), a verdict
-line (``#verdict``) and the result panes (:meth:`compose_result_panes` inside a
-``TabbedContent#tabs``), and says how to build a request, judge a report and
-climb its hint ladder.
+line (``#verdict``) and the result panes (one :class:`ResultPanes`, ``#tabs``),
+and says how to build a request, judge a report and climb its hint ladder.
+
+Navigating never edits: Tab and shift+Tab move between the panes and skip the
+editor (where Tab indents); alt+0 goes back to the editor, alt+1..5 to a pane.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, cast
 
-from textual import on
-from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual import getters, on
 from textual.screen import Screen
-from textual.widgets import TabbedContent, TabPane
+from textual.timer import Timer
+from textual.widget import Widget
 
 from jittutor.app.messages import RunDone, RunStopped
 from jittutor.app.screens.device_picker import DevicePickerScreen
 from jittutor.app.widgets.code_editor import CodeEditor
-from jittutor.app.widgets.error_panel import ErrorPanel
-from jittutor.app.widgets.hints_panel import HintsPanel, HintsView
-from jittutor.app.widgets.results_table import ResultsTable
-from jittutor.app.widgets.text_view import TextView
+from jittutor.app.widgets.hints_panel import HintsView
+from jittutor.app.widgets.result_panes import ResultPanes
 from jittutor.app.widgets.verdict_line import VerdictLine
 from jittutor.engine.protocol import RunReport, RunRequest
-from jittutor.present.cells import output_note, output_sections
 from jittutor.tutoring.grading import Verdict
 from jittutor.tutoring.ladder import HintLadder, Reveal
 
 if TYPE_CHECKING:
     from jittutor.app.app import JitTutorApp
 
-JAXPR_HELP = "The jaxpr view is on: the next run (F5) also traces your function for the first case."
+JAXPR_TRACING = "Tracing your function for its first case..."
 
 
 class RunScreen(Screen[None]):
@@ -52,6 +51,10 @@ class RunScreen(Screen[None]):
         self.verdict: Verdict | None = None
         self.ladder = HintLadder([])  # the playground's ladder; the lesson screen's lives in its session
         self.runs_finished = 0  # runs that ended (with a result, cancelled or failed)
+        self.run_label = ""  # what the verdict line says while the run goes
+        self._run_started = 0.0
+        self._run_timer: Timer | None = None
+        self._jaxpr_requested = False  # F9 started this run: show the jaxpr when it ends
 
     # -- what subclasses provide ---------------------------------------------------
 
@@ -94,17 +97,14 @@ class RunScreen(Screen[None]):
     def tutor(self) -> JitTutorApp:
         return cast("JitTutorApp", self.app)
 
-    @property
-    def editor(self) -> CodeEditor:
-        return self.query_one("#editor", CodeEditor)
+    editor = getters.query_one("#editor", CodeEditor)
+    verdict_line = getters.query_one("#verdict", VerdictLine)
+    panes = getters.query_one("#tabs", ResultPanes)
 
     @property
-    def verdict_line(self) -> VerdictLine:
-        return self.query_one("#verdict", VerdictLine)
-
-    @property
-    def tabs(self) -> TabbedContent:
-        return self.query_one("#tabs", TabbedContent)
+    def tabs(self) -> ResultPanes:
+        """The result panes (their ``active`` is ``tab-<name>``)."""
+        return self.panes
 
     def key_for(self, action: str) -> str:
         """How the first key bound to ``action`` is shown (follows a user's keymap)."""
@@ -113,26 +113,36 @@ class RunScreen(Screen[None]):
                 return self.app.get_key_display(active.binding)
         return ""
 
-    def on_mount(self) -> None:
-        self.tabs.hide_tab("tab-jaxpr")
-
-    def compose_result_panes(self) -> ComposeResult:
-        """The tabs every run screen shows under its editor: feedback, results, output, jaxpr."""
-        with TabPane("Feedback", id="tab-feedback"):
-            with Horizontal(id="feedback"):
-                yield ErrorPanel(id="error-panel")
-                yield HintsPanel(id="hints-panel")
-        with TabPane("Results", id="tab-results"):
-            yield ResultsTable(id="results")
-        with TabPane("Output", id="tab-output"):
-            yield TextView("(nothing run yet)", id="output")
-        with TabPane("Jaxpr", id="tab-jaxpr"):
-            yield TextView(id="jaxpr")
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":
             return True if self.running else None
+        if action == "focus_pane" and parameters and parameters[0] not in self.panes.names:
+            return None
         return True
+
+    # -- moving around -------------------------------------------------------------
+
+    def focus_next(self, selector: str | type[Widget] = "*") -> Widget | None:
+        """Tab (and Escape in the editor): the next pane, never the editor, where Tab would indent."""
+        return super().focus_next(self._not_editor(selector))
+
+    def focus_previous(self, selector: str | type[Widget] = "*") -> Widget | None:
+        return super().focus_previous(self._not_editor(selector))
+
+    @staticmethod
+    def _not_editor(selector: str | type[Widget]) -> str:
+        name = selector if isinstance(selector, str) else selector.__name__
+        return f"{name}:not(#editor)"
+
+    def action_focus_editor(self) -> None:
+        self.editor.focus()
+
+    def action_focus_pane(self, name: str) -> None:
+        self.panes.focus_pane(name)
+
+    def action_select_all(self) -> None:
+        self.editor.focus()
+        self.editor.select_all()
 
     # -- running -------------------------------------------------------------------
 
@@ -157,14 +167,26 @@ class RunScreen(Screen[None]):
         device = request.device or "the default device"
         n = len(request.cases)
         waiting = "" if self.tutor.worker_status in ("ready", "busy") else " (waiting for the worker to start)"
+        self.run_label = f"RUNNING {n} case{'s' if n != 1 else ''} on {device}{waiting}"
+        self._run_started = time.monotonic()
+        self._run_timer = self.set_interval(1.0, self.show_elapsed)
+        self.show_elapsed()
+
+    def show_elapsed(self) -> None:
+        """The verdict line while a run goes: what runs, for how long so far, and how to stop it."""
+        if not self.running or self.tutor.cancelling:
+            return
+        seconds = int(time.monotonic() - self._run_started)
         self.verdict_line.set_verdict(
-            "running",
-            f"RUNNING {n} case{'s' if n != 1 else ''} on {device}{waiting}... {self.key_for('cancel_run')} cancels",
+            "running", f"{self.run_label}... {seconds} s, {self.key_for('cancel_run')} cancels"
         )
 
     def _run_over(self) -> None:
         self.runs_finished += 1
         self.running = False
+        if self._run_timer is not None:
+            self._run_timer.stop()
+            self._run_timer = None
         self.tutor.run_finished()
         self.refresh_bindings()
 
@@ -185,6 +207,11 @@ class RunScreen(Screen[None]):
         self._run_over()
         if self._start_pending_rerun():
             return
+        self._jaxpr_requested = False
+        # The last verdict belonged to code that may have changed since: nothing of it stays on screen.
+        self.request = self.report = self.verdict = None
+        self.panes.clear("The last run was cancelled; nothing to show." if message.cancelled else None)
+        self.refresh_hints()
         if message.cancelled:
             self.verdict_line.set_verdict(
                 "cancelled", f"CANCELLED: the run was stopped. {self.key_for('run')} runs again."
@@ -215,23 +242,22 @@ class RunScreen(Screen[None]):
         report, verdict = message.report, message.verdict
         self.request, self.report, self.verdict = message.request, report, verdict
         self.update_ladder(verdict)
-        self.query_one("#error-panel", ErrorPanel).show(report, verdict)
-        self.query_one("#results", ResultsTable).show(report)
-        self.query_one("#output", TextView).show(self._output_text(report))
-        if message.request.jaxpr:
-            self.query_one("#jaxpr", TextView).show(report.jaxpr or f"No jaxpr: {report.jaxpr_error or 'not traced'}")
+        self.panes.show_run(report, verdict, with_jaxpr=message.request.jaxpr)
         self.refresh_hints()
         error = verdict.error
         if error is not None and error.line is not None and error.filename in (None, message.request.filename):
+            # Marked, not focused: the focus stays where the student left it (F5 works from anywhere).
             self.editor.mark_error_line(error.line)
-            self.editor.focus()
         if verdict.passed:
             self.verdict_line.set_verdict("passed", f"PASSED: {verdict.summary.removeprefix('passed: ')}")
-            self.tabs.active = "tab-results"
         else:
             summary = verdict.summary.removeprefix("not yet: ")
             self.verdict_line.set_verdict("failed", f"NOT YET: {summary}. {self.key_for('next_hint')}: next hint")
-            self.tabs.active = "tab-feedback"
+        if self._jaxpr_requested:
+            self._jaxpr_requested = False
+            self.panes.show_pane("jaxpr")
+        else:
+            self.panes.show_pane("results" if verdict.passed else "feedback")
 
     def update_ladder(self, verdict: Verdict) -> None:
         """A new verdict: a new ladder when the failure changed; with a failure, its first rung shows."""
@@ -241,15 +267,6 @@ class RunScreen(Screen[None]):
         if verdict.hints != self.ladder.rungs:
             self.ladder = HintLadder(list(verdict.hints))
         self.ladder.revealed = max(self.ladder.revealed, 1 if self.ladder.rungs else 0)
-
-    @staticmethod
-    def _output_text(report: RunReport) -> str:
-        sections = output_sections(report)
-        if not sections:
-            return "(your code printed nothing)"
-        text = "\n".join(f"--- {label} ---\n{body.rstrip()}" if label else body.rstrip() for label, body in sections)
-        note = output_note(report)
-        return text + (f"\n{note}" if note else "")
 
     # -- hints and solution --------------------------------------------------------
 
@@ -278,7 +295,7 @@ class RunScreen(Screen[None]):
         return ""
 
     def refresh_hints(self) -> None:
-        self.query_one("#hints-panel", HintsPanel).show(self.hints_view())
+        self.panes.show_hints(self.hints_view())
 
     def action_next_hint(self) -> None:
         reveal = self.reveal()
@@ -287,7 +304,7 @@ class RunScreen(Screen[None]):
                 self.notify(f"No hints yet: run your code first ({self.key_for('run')}).")
                 return
             self.notify("That was the last hint.")
-        self.tabs.active = "tab-feedback"
+        self.panes.show_pane("feedback")
         self.refresh_hints()
 
     def action_show_solution(self) -> None:
@@ -298,7 +315,7 @@ class RunScreen(Screen[None]):
             )
             return
         self.current_ladder().solution_shown = True
-        self.tabs.active = "tab-feedback"
+        self.panes.show_pane("feedback")
         self.refresh_hints()
 
     # -- device, jaxpr, zoom -------------------------------------------------------
@@ -317,20 +334,29 @@ class RunScreen(Screen[None]):
         self.app.push_screen(DevicePickerScreen(devices, self.tutor.device), chosen)
 
     def action_toggle_jaxpr(self) -> None:
-        self.show_jaxpr = not self.show_jaxpr
-        tabs = self.tabs
-        if self.show_jaxpr:
-            tabs.show_tab("tab-jaxpr")
-            tabs.active = "tab-jaxpr"
-            view = self.query_one("#jaxpr", TextView)
-            if self.report is not None and self.request is not None and self.request.jaxpr:
-                view.show(self.report.jaxpr or f"No jaxpr: {self.report.jaxpr_error or 'not traced'}")
-            else:
-                view.show(JAXPR_HELP)
-        else:
-            if tabs.active == "tab-jaxpr":
-                tabs.active = "tab-feedback"
-            tabs.hide_tab("tab-jaxpr")
+        """F9: trace the function now and show its jaxpr; F9 on the Jaxpr pane hides it again."""
+        panes = self.panes
+        if self.show_jaxpr and panes.current == "jaxpr":
+            self.show_jaxpr = False
+            panes.show_jaxpr_pane(False)
+            return
+        if self.show_jaxpr and self.request is not None and self.request.jaxpr:
+            panes.show_pane("jaxpr")  # every run since the first F9 traced: the pane is up to date
+            return
+        self.show_jaxpr = True  # later runs trace too, so the pane follows the code
+        panes.show_pane("jaxpr")
+        if self.running:
+            panes.jaxpr.show(f"A run is going; {self.key_for('toggle_jaxpr')} again once it ends traces your code.")
+            return
+        panes.jaxpr.show(JAXPR_TRACING)
+        self._jaxpr_requested = True
+        self.action_run()
+        if not self.running:
+            self._jaxpr_requested = False
+
+    def action_scroll_lesson(self, pages: int) -> None:
+        if "lesson" in self.panes.names:
+            self.panes.scroll_lesson(pages)
 
     def action_toggle_maximize(self) -> None:
         if self.maximized is not None:

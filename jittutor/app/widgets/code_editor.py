@@ -7,6 +7,8 @@ from textual import events
 from textual.binding import Binding
 from textual.widgets import TextArea
 
+#: Marks the title of the pane that has the focus: a character, so it shows without colour (NO_COLOR).
+FOCUS_MARK = "▶ "
 #: Keys the screens use (F6 cancels a run, F7 opens the previous lesson); TextArea binds them to selections.
 _SCREEN_KEYS = {"f6", "f7"}
 
@@ -34,6 +36,21 @@ class CodeEditor(TextArea, inherit_bindings=False):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.error_line: int | None = None  # 1-based, as in tracebacks
+        self.title = ""
+
+    def set_title(self, title: str) -> None:
+        """The border title (the file name); ``▶`` marks it while the editor has the focus."""
+        self.title = title
+        self._draw_title()
+
+    def _draw_title(self) -> None:
+        self.border_title = f"{FOCUS_MARK}{self.title}" if self.has_focus else self.title
+
+    def on_focus(self) -> None:
+        self._draw_title()
+
+    def on_blur(self) -> None:
+        self._draw_title()
 
     @classmethod
     def python(cls, text: str = "", *, id: str | None = None, blink: bool = True) -> CodeEditor:

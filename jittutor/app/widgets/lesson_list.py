@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from jittutor.app.widgets.code_editor import FOCUS_MARK
 from jittutor.lessons.catalogue import BrokenLesson, Catalogue
 from jittutor.present.cells import MARKS
 
@@ -64,6 +65,12 @@ class LessonList(OptionList):
     def __init__(self, catalogue: Catalogue, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.catalogue = catalogue
+        self.border_title = "Lessons"
+
+    def on_focus(self) -> None:
+        self.border_title = f"{FOCUS_MARK}Lessons"
+
+    def on_blur(self) -> None:
         self.border_title = "Lessons"
 
     def show(self, statuses: dict[str, str], current: str | None) -> None:
