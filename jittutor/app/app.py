@@ -96,6 +96,7 @@ class JitTutorApp(App[None]):
         self.devices: list[DeviceInfo] = []
         self.run_busy = False  # a run is going (one at a time, whichever screen asked)
         self.cancelling = False  # it was asked to stop and has not stopped yet
+        self._run_worker: Worker[None] | None = None
         self._previous_on_status: Any = None
         self._signals: list[int] = []
 
@@ -169,10 +170,12 @@ class JitTutorApp(App[None]):
         if self.run_busy:
             return False
         self.run_busy, self.cancelling = True, False
-        self._run_in_thread(screen, request, judge)
+        self._run_worker = self._run_in_thread(screen, request, judge)
         return True
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="run", description="run code in the worker")
+    # Not exclusive: run_busy already allows one run at a time, and an exclusive worker would mark the
+    # previous (finishing) thread CANCELLED, which reads as a failure of the run that replaced it.
+    @work(thread=True, exit_on_error=False, group="run", description="run code in the worker")
     def _run_in_thread(self, screen: Screen[Any], request: RunRequest, judge: Any) -> None:
         pool = self.pool
         try:
@@ -208,7 +211,9 @@ class JitTutorApp(App[None]):
     @on(Worker.StateChanged)
     def _run_worker_changed(self, event: Worker.StateChanged) -> None:
         """One place for failures nobody caught: a bug must not leave the app 'running' forever."""
-        if event.worker.group == "run" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED) and self.run_busy:
+        if event.worker is not self._run_worker:
+            return  # an earlier run's thread: its result (or failure) has been told already
+        if event.state in (WorkerState.ERROR, WorkerState.CANCELLED) and self.run_busy:
             reason = event.worker.error or "the run was interrupted"
             self.screen.post_message(RunStopped(cancelled=False, message=f"ERROR: {reason}"))
 

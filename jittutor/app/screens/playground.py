@@ -99,6 +99,10 @@ class PlaygroundScreen(RunScreen):
             self.editor.text, entry, args, self.tutor.device, filename="playground.py", jaxpr=self.show_jaxpr
         )
 
+    def code_signature(self) -> str:
+        entry = self.query_one("#pg-entry", Input).value
+        return "\0".join((self.editor.text, entry, self.query_one("#pg-args", TextArea).text))
+
     def judge(self, report: RunReport) -> Verdict:
         return assess(report)
 

@@ -55,6 +55,7 @@ class RunScreen(Screen[None]):
         self._run_started = 0.0
         self._run_timer: Timer | None = None
         self._jaxpr_requested = False  # F9 started this run: show the jaxpr when it ends
+        self._running_signature = ""  # the code_signature of the run in progress
 
     # -- what subclasses provide ---------------------------------------------------
 
@@ -124,15 +125,26 @@ class RunScreen(Screen[None]):
 
     def focus_next(self, selector: str | type[Widget] = "*") -> Widget | None:
         """Tab (and Escape in the editor): the next pane, never the editor, where Tab would indent."""
-        return super().focus_next(self._not_editor(selector))
+        return self._step_focus(1) if selector == "*" else super().focus_next(selector)
 
     def focus_previous(self, selector: str | type[Widget] = "*") -> Widget | None:
-        return super().focus_previous(self._not_editor(selector))
+        return self._step_focus(-1) if selector == "*" else super().focus_previous(selector)
 
-    @staticmethod
-    def _not_editor(selector: str | type[Widget]) -> str:
-        name = selector if isinstance(selector, str) else selector.__name__
-        return f"{name}:not(#editor)"
+    def _step_focus(self, direction: int) -> Widget | None:
+        chain = self.focus_chain
+        if self.maximized is not None:
+            inside = set(self.maximized.walk_children(with_self=True))
+            chain = [widget for widget in chain if widget in inside]
+        editor = self.query_one("#editor")
+        if not any(widget is not editor for widget in chain):
+            return self.focused
+        start = chain.index(self.focused) if self.focused in chain else -direction
+        for step in range(1, len(chain) + 1):
+            widget = chain[(start + direction * step) % len(chain)]
+            if widget is not editor:
+                self.set_focus(widget)
+                return widget
+        return self.focused
 
     def action_focus_editor(self) -> None:
         self.editor.focus()
@@ -146,10 +158,14 @@ class RunScreen(Screen[None]):
 
     # -- running -------------------------------------------------------------------
 
+    def code_signature(self) -> str:
+        """What a run depends on that the student edits (F5 on unchanged code does not run it again)."""
+        return self.editor.text
+
     def action_run(self) -> None:
         if self.running:
-            if self.tutor.cancelling:
-                return  # already cancelling to run the new code: one more F5 changes nothing
+            if self.tutor.cancelling or self.code_signature() == self._running_signature:
+                return  # already cancelling, or already running this very code: one more F5 changes nothing
             # A second run replaces the first: cancel it, and run the current code once it stopped.
             self.rerun_pending = True
             self.tutor.cancel_run()
@@ -162,6 +178,7 @@ class RunScreen(Screen[None]):
         if request is None or not self.tutor.run_code(self, request, self.judge):
             return
         self.running = True
+        self._running_signature = self.code_signature()
         self.editor.mark_error_line(None)
         self.refresh_bindings()
         device = request.device or "the default device"

@@ -44,7 +44,8 @@ class CodeEditor(TextArea, inherit_bindings=False):
         self._draw_title()
 
     def _draw_title(self) -> None:
-        self.border_title = f"{FOCUS_MARK}{self.title}" if self.has_focus else self.title
+        focused = self.is_attached and self.screen.focused is self
+        self.border_title = f"{FOCUS_MARK}{self.title}" if focused else self.title
 
     def on_focus(self) -> None:
         self._draw_title()
