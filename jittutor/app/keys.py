@@ -42,6 +42,9 @@ ZOOM = _key(
 
 # Panes: alt+0 the editor, alt+1..5 the panes under it (their tabs show the number). Tab and
 # shift+Tab move between the panes and never into the editor, so moving around cannot type.
+# Terminals send alt+digit as Escape + digit, which Textual reads as the character macOS's Option
+# key types (Escape 1 is "¡"): the editor and the screens turn those characters into these actions
+# (CodeEditor.ALT_DIGITS), so they work in tmux and over SSH and never type into the code.
 EDITOR = _key(
     "alt+0",
     "focus_editor",

@@ -295,3 +295,26 @@ async def test_alt_a_selects_all_the_code() -> None:
         await pilot.pause()
         assert screen.focused is screen.editor
         assert screen.editor.selected_text == screen.editor.text
+
+
+@run_async
+async def test_alt_digits_from_a_real_terminal_choose_panes_and_never_type() -> None:
+    """A terminal sends alt+N as Escape N, which Textual reads as a character (Escape 1 is "¡")."""
+    from textual import events
+    from textual._xterm_parser import XTermParser
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        before = screen.editor.text
+        for n, name in ((2, "feedback"), (0, "editor"), (3, "results"), (0, "editor"), (1, "lesson")):
+            (key,) = list(XTermParser().feed(f"\x1b{n}"))
+            assert screen.focused is not None
+            screen.focused.post_message(events.Key(key.key, key.character))
+            await pilot.pause()
+            await pilot.pause()
+            if name == "editor":
+                assert screen.focused is screen.editor
+            else:
+                assert screen.panes.current == name and screen.focused is not screen.editor
+        assert screen.editor.text == before

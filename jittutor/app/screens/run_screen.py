@@ -14,14 +14,14 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, cast
 
-from textual import getters, on
+from textual import events, getters, on
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 
 from jittutor.app.messages import RunDone, RunStopped
 from jittutor.app.screens.device_picker import DevicePickerScreen
-from jittutor.app.widgets.code_editor import CodeEditor
+from jittutor.app.widgets.code_editor import ALT_DIGITS, CodeEditor
 from jittutor.app.widgets.hints_panel import HintsView
 from jittutor.app.widgets.result_panes import ResultPanes
 from jittutor.app.widgets.verdict_line import VerdictLine
@@ -145,6 +145,24 @@ class RunScreen(Screen[None]):
                 self.set_focus(widget)
                 return widget
         return self.focused
+
+    @on(CodeEditor.PaneKey)
+    def _pane_key(self, message: CodeEditor.PaneKey) -> None:
+        self._go_to_pane(message.number)
+
+    def on_key(self, event: events.Key) -> None:
+        """alt+N from a terminal, while the focus is outside the editor (see ``ALT_DIGITS``)."""
+        if event.character in ALT_DIGITS:
+            event.stop()
+            self._go_to_pane(ALT_DIGITS[event.character])
+
+    def _go_to_pane(self, number: int) -> None:
+        names = ["editor", "lesson", "feedback", "results", "output", "jaxpr"]
+        name = names[number]
+        if name == "editor":
+            self.action_focus_editor()
+        elif name in self.panes.names:
+            self.action_focus_pane(name)
 
     def action_focus_editor(self) -> None:
         self.editor.focus()

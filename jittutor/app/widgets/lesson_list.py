@@ -28,18 +28,6 @@ def broken_prompt(broken: BrokenLesson) -> Content:
 class LessonList(OptionList):
     """Lessons in teaching order; ``[x]`` done, ``[~]`` in progress, ``[ ]`` not started, ``[!]`` broken."""
 
-    DEFAULT_CSS = """
-    LessonList {
-        width: 28;
-        height: 1fr;
-        border: round $border-blurred;
-        border-title-color: $text-muted;
-    }
-    LessonList:focus {
-        border: round $border;
-    }
-    """
-
     @dataclass
     class Chosen(Message):
         """The student chose a lesson (Enter or click)."""
