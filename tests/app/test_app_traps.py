@@ -318,3 +318,22 @@ async def test_alt_digits_from_a_real_terminal_choose_panes_and_never_type() -> 
             else:
                 assert screen.panes.current == name and screen.focused is not screen.editor
         assert screen.editor.text == before
+
+
+@run_async
+async def test_the_picked_prediction_is_marked_without_colour() -> None:
+    from textual.widgets import OptionList
+
+    app = make_app("jit-basics")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(app.screen, PredictScreen)
+        await pilot.press("2")
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert prompts == ["1. 0", "▶ 2. 1", "3. 3"]
+        await pilot.press("escape")
+        await settle(pilot)
