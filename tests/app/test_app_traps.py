@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from jittutor.app.widgets.result_panes import ResultPanes
 from jittutor.app.widgets.results_table import ResultsTable
 from jittutor.engine.pool import RunCancelled
 from jittutor.engine.protocol import RunReport, RunRequest, ValueSummary
-from jittutor.lessons.catalogue import lesson_dirs, load_catalogue
+from jittutor.lessons.catalogue import Catalogue, lesson_dirs, load_catalogue
+from jittutor.lessons.model import Predict
 from jittutor.state.store import State
 
 
@@ -149,15 +151,30 @@ async def test_output_is_labelled_per_case_and_mode() -> None:
         assert "--- case 2 (3.0), jit ---\nx = Traced<float32[]>" in text
 
 
+FIX_QUESTION = Predict(
+    question="`cond_func = jax.jit(cond_func_impl, static_argnums=(0,))` is called with 1.0, 2.0, 1.0. Compilations?",
+    choices=["1", "2", "3"],
+    answer=1,
+)
+
+
+def with_fix_question() -> Catalogue:
+    """The pinned lessons, static-args asking a question that quotes its fix (``static_argnums``)."""
+    pinned = load_catalogue([PINNED_LESSONS])
+    lessons = [
+        replace(lesson, predict=FIX_QUESTION) if lesson.id == "static-args" else lesson for lesson in pinned.lessons
+    ]
+    return Catalogue(lessons=lessons, broken=[])
+
+
 def test_a_question_that_quotes_the_fix_waits_for_a_failure() -> None:
-    catalogue = load_catalogue(lesson_dirs(()))
-    assert quotes_the_fix(catalogue.get("static-args")), "static_argnums is the fix"
-    assert not quotes_the_fix(catalogue.get("jit-basics")), "jit is in the lesson's title"
+    assert quotes_the_fix(with_fix_question().get("static-args")), "static_argnums is the fix"
+    assert not quotes_the_fix(load_catalogue([PINNED_LESSONS]).get("jit-basics")), "jit is in the lesson's title"
 
 
 @run_async
-async def test_static_args_asks_its_question_after_the_first_failure() -> None:
-    app = make_app(shipped=True)
+async def test_a_question_quoting_the_fix_is_asked_after_the_first_failure() -> None:
+    app = JitTutorApp("static-args", catalogue=with_fix_question(), state=State.load(), pool=FakePool(), blink=False)
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await ready(pilot)
         await failed_run(pilot, screen)  # no question first: it would name static_argnums
@@ -166,6 +183,7 @@ async def test_static_args_asks_its_question_after_the_first_failure() -> None:
         await pilot.pause()
         assert isinstance(app.screen, PredictScreen)
         await pilot.press("escape")
+        await settle(pilot)
 
 
 @run_async
