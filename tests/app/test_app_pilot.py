@@ -207,7 +207,9 @@ async def test_a_second_run_cancels_the_first(real_pool: WorkerPool, tmp_path: P
         await wait_for(pilot, marker.exists, "the student's code to start running")
         screen.editor.replace_text(app.catalogue.get("static-args").solution)
         await pilot.press("f5")  # while the endless loop still runs
-        await wait_for(pilot, lambda: screen.verdict is not None and screen.verdict.passed, "the new code to pass", timeout=60)
+        await wait_for(
+            pilot, lambda: screen.verdict is not None and screen.verdict.passed, "the new code to pass", timeout=60
+        )
         await settle(pilot)
         assert not screen.running
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -10,10 +12,24 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from jittutor.lessons.model import Predict
+from jittutor.lessons.model import Lesson, Predict
 
 #: Digits pick a choice; a question has at most this many that a key can reach.
 MAX_KEYED_CHOICES = 9
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def quotes_the_fix(lesson: Lesson) -> bool:
+    """Whether the predict question quotes code of the fix: a name the solution uses and the starter
+    does not, and that the lesson's title and summary do not already announce (``jit`` in "Your first
+    jax.jit" gives nothing away; ``static_argnums`` in static-args does)."""
+    if lesson.predict is None:
+        return False
+    starter, solution = set(_NAME.findall(lesson.starter)), set(_NAME.findall(lesson.solution))
+    announced = set(_NAME.findall(f"{lesson.title} {lesson.summary}"))
+    quoted = {name for span in _CODE_SPAN.findall(lesson.predict.question) for name in _NAME.findall(span)}
+    return bool(quoted & (solution - starter - announced))
 
 
 class PredictScreen(ModalScreen[int | None]):
@@ -68,6 +84,14 @@ class PredictScreen(ModalScreen[int | None]):
             )
             return
         self.dismiss(self.choice)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """Mark the picked choice with a character too: the highlight's colour is gone under NO_COLOR."""
+        options = event.option_list
+        picked = options.highlighted  # now, not the event's: mounting highlights the first, then clears it
+        for index, text in enumerate(self.predict.choices):
+            mark = "▶ " if index == picked else ""
+            options.replace_option_prompt_at_index(index, Content(f"{mark}{index + 1}. {text}"))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()  # a mouse click on a choice
