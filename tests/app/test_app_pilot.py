@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from app_support import run_async, settle, wait_for
+from textual.widgets import Static
 
 from jittutor.app.app import JitTutorApp
 from jittutor.app.screens.device_picker import DevicePickerScreen
@@ -86,6 +87,10 @@ async def test_error_hints_pass_and_draft(real_pool: WorkerPool, jittutor_home: 
         assert marks[0].startswith("[x]")
         rows = screen.query_one(ResultsTable).plain_rows
         assert len(rows) == len(lesson.cases) and all(row[3] == "yes" for row in rows)
+        # What the numbers mean, from the same core notes the CLI prints.
+        notes = str(screen.query_one("#results-notes", Static).render())
+        assert "What the numbers mean" in notes and "compilation" in notes
+        assert [n.text for n in screen.verdict.notes] and all(n.id for n in screen.verdict.notes)
 
         # Edit, and quit before the autosave fires: quitting saves the draft.
         screen.editor.replace_text(lesson.solution + "# my note\n")

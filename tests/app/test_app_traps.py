@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 
 from jittutor.app.app import JitTutorApp
 from jittutor.app.screens.main import MainScreen
-from jittutor.app.screens.predict import PredictScreen, quotes_the_fix
+from jittutor.app.screens.predict import PredictScreen
 from jittutor.app.widgets.code_editor import FOCUS_MARK
 from jittutor.app.widgets.hints_panel import docs_content
 from jittutor.app.widgets.result_panes import ResultPanes
@@ -24,6 +24,7 @@ from jittutor.engine.protocol import RunReport, RunRequest, ValueSummary
 from jittutor.lessons.catalogue import Catalogue, lesson_dirs, load_catalogue
 from jittutor.lessons.model import Predict
 from jittutor.state.store import State
+from jittutor.tutoring.predict import quotes_the_fix
 
 
 class BlockingPool(FakePool):

@@ -15,7 +15,7 @@ from jittutor.app import keys
 from jittutor.app.messages import RunDone
 from jittutor.app.screens.confirm import ConfirmScreen
 from jittutor.app.screens.lesson_picker import LessonPickerScreen
-from jittutor.app.screens.predict import PredictScreen, quotes_the_fix
+from jittutor.app.screens.predict import PredictScreen
 from jittutor.app.screens.run_screen import RunScreen
 from jittutor.app.widgets.code_editor import CodeEditor
 from jittutor.app.widgets.lesson_list import LessonList
@@ -313,18 +313,9 @@ class MainScreen(RunScreen):
     def _ask_first(self, session: LessonSession) -> bool:
         """Ask the predict question before this run?
 
-        A question that quotes the fix (code the solution has and the starter
-        lacks, e.g. static-args' ``static_argnums``) would hand it over before
-        the student has met the error the lesson is about; such a question waits
-        until a run has failed and is asked before the next one. Any other
-        question comes before the first run, when predicting is still a guess
-        (after a run, the results table would already show the answer).
+        When is the core's rule (:meth:`LessonSession.prediction_due`).
         """
-        if not (self.tutor.ask_predictions and session.prediction_due()):
-            return False
-        if quotes_the_fix(session.lesson):
-            return session.last is not None and not session.last.passed
-        return True
+        return self.tutor.ask_predictions and session.prediction_due()
 
     def _predicted(self, session: LessonSession, choice: int | None) -> None:
         """The question was answered (``choice``) or skipped (None): remember the answer, then run."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -12,24 +10,10 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from jittutor.lessons.model import Lesson, Predict
+from jittutor.lessons.model import Predict
 
 #: Digits pick a choice; a question has at most this many that a key can reach.
 MAX_KEYED_CHOICES = 9
-_CODE_SPAN = re.compile(r"`([^`]+)`")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def quotes_the_fix(lesson: Lesson) -> bool:
-    """Whether the predict question quotes code of the fix: a name the solution uses and the starter
-    does not, and that the lesson's title and summary do not already announce (``jit`` in "Your first
-    jax.jit" gives nothing away; ``static_argnums`` in static-args does)."""
-    if lesson.predict is None:
-        return False
-    starter, solution = set(_NAME.findall(lesson.starter)), set(_NAME.findall(lesson.solution))
-    announced = set(_NAME.findall(f"{lesson.title} {lesson.summary}"))
-    quoted = {name for span in _CODE_SPAN.findall(lesson.predict.question) for name in _NAME.findall(span)}
-    return bool(quoted & (solution - starter - announced))
 
 
 class PredictScreen(ModalScreen[int | None]):

@@ -139,7 +139,7 @@ class ResultPanes(TabbedContent):
     def show_run(self, report: RunReport, verdict: Verdict, *, with_jaxpr: bool) -> None:
         """A finished run: the error (or none), the table, the labelled output and the jaxpr if traced."""
         self.error_panel.show(report, verdict)
-        self.results.show(report)
+        self.results.show(report, [note.text for note in verdict.notes])
         self.output.show(output_text(report))
         if with_jaxpr:
             self.jaxpr.show(jaxpr_text(report))

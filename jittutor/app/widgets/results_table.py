@@ -35,6 +35,16 @@ def fit_rows(cases: list[CaseReport], width: int, padding: int = 1) -> list[tupl
     return [(shorten(row[ARGS], args), *row[1:]) for row in rows]
 
 
+def notes_content(notes: list[str]) -> Content:
+    """"What the numbers mean" as bullet lines (plain Content: notes quote code with brackets)."""
+    if not notes:
+        return Content("")
+    parts: list[Content | str | tuple[str, str]] = [("What the numbers mean", "bold")]
+    for note in notes:
+        parts += ["\n", "- ", note.replace("`", "")]
+    return Content.assemble(*parts)
+
+
 class ResultsTable(Vertical):
     """A summary line (compilations, device, wall time) over a table with one row per case.
 
@@ -54,24 +64,40 @@ class ResultsTable(Vertical):
     ResultsTable > DataTable {
         height: 1fr;
     }
+    ResultsTable > #results-notes {
+        height: auto;
+        max-height: 50%;
+        padding: 0 1;
+    }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.report: RunReport | None = None
+        self.notes: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No run yet. Run your code with F5."), id="results-summary")
         table: DataTable[str] = DataTable(id="results-data", zebra_stripes=True, cursor_type="row", header_height=2)
         self._add_columns(table)
         yield table
+        notes = Static(Content(""), id="results-notes")
+        notes.display = False
+        yield notes
 
     @staticmethod
     def _add_columns(table: DataTable[str]) -> None:
         for label, key in COLUMNS:
             table.add_column(Text(label), key=key)
 
-    def show(self, report: RunReport | None) -> None:
+    def show(self, report: RunReport | None, notes: list[str] | None = None) -> None:
+        """The run's table, and under it what the numbers mean (``notes``, from the core's verdict)."""
+        if notes is not None:
+            self.notes = list(notes)
+        shown = self.notes if report is not None else []
+        notes_view = self.query_one("#results-notes", Static)
+        notes_view.update(notes_content(shown))
+        notes_view.display = bool(shown)
         summary = self.query_one("#results-summary", Static)
         table: DataTable[str] = self.query_one(DataTable)
         self.report = report
