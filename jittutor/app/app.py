@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from textual import on, work
@@ -99,6 +100,7 @@ class JitTutorApp(App[None]):
         self.devices: list[DeviceInfo] = []
         self.run_busy = False  # a run is going (one at a time, whichever screen asked)
         self.cancelling = False  # it was asked to stop and has not stopped yet
+        self._run_worker: Worker[None] | None = None
         self._previous_on_status: Any = None
         self._signals: list[int] = []
 
@@ -173,10 +175,12 @@ class JitTutorApp(App[None]):
         if self.run_busy:
             return False
         self.run_busy, self.cancelling = True, False
-        self._run_in_thread(screen, request, judge)
+        self._run_worker = self._run_in_thread(screen, request, judge)
         return True
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="run", description="run code in the worker")
+    # Not exclusive: run_busy already allows one run at a time, and an exclusive worker would mark the
+    # previous (finishing) thread CANCELLED, which reads as a failure of the run that replaced it.
+    @work(thread=True, exit_on_error=False, group="run", description="run code in the worker")
     def _run_in_thread(self, screen: Screen[Any], request: RunRequest, judge: Any) -> None:
         pool = self.pool
         try:
@@ -212,7 +216,9 @@ class JitTutorApp(App[None]):
     @on(Worker.StateChanged)
     def _run_worker_changed(self, event: Worker.StateChanged) -> None:
         """One place for failures nobody caught: a bug must not leave the app 'running' forever."""
-        if event.worker.group == "run" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED) and self.run_busy:
+        if event.worker is not self._run_worker:
+            return  # an earlier run's thread: its result (or failure) has been told already
+        if event.state in (WorkerState.ERROR, WorkerState.CANCELLED) and self.run_busy:
             reason = event.worker.error or "the run was interrupted"
             self.screen.post_message(RunStopped(cancelled=False, message=f"ERROR: {reason}"))
 
@@ -261,6 +267,28 @@ class JitTutorApp(App[None]):
     def action_command_palette(self) -> None:
         if self.use_command_palette and not PlainCommandPalette.is_open(self):
             self.push_screen(PlainCommandPalette(id="--command-palette"))
+
+    @property
+    def screenshot_dir(self) -> Path:
+        """Where ctrl+p → Screenshot saves: under JITTUTOR_HOME (never ~/Downloads, which SSH accounts lack)."""
+        return self.state.home / "screenshots"
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Save an SVG of the screen in :attr:`screenshot_dir` (or ``path``) and say where, or why not."""
+        if self._driver is not None and self._driver.is_web:
+            return super().deliver_screenshot(filename, path, time_format)  # the browser downloads it
+        folder = Path(path).expanduser() if path else self.screenshot_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self.notify(f"Could not save it in {folder}: {reason}", title="Screenshot", severity="error", markup=False)
+            return None
+        self.notify(f"Saved {saved}", title="Screenshot", markup=False)
+        return saved
 
     def get_key_display(self, binding: Binding) -> str:
         """Function keys as F5 (not f5), the way keyboards print them."""

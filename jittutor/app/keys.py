@@ -1,8 +1,9 @@
 """Every key of the tutor in one place, with ids (for a user keymap) and descriptions.
 
-Only keys that terminals and tmux pass: function keys and ctrl+letter (never
-ctrl+s/ctrl+q flow control, ctrl+b tmux's prefix, or ctrl+h/i/j/m, which are
-backspace, tab and enter). Screen keys are priority bindings so they work while
+Only keys that terminals and tmux pass: function keys, ctrl+letter (never
+ctrl+s/ctrl+q flow control, ctrl+b tmux's prefix, ctrl+a screen's, or
+ctrl+h/i/j/m, which are backspace, tab and enter) and alt+key (sent as Escape
+then the key, which tmux and SSH pass unchanged). Screen keys are priority bindings so they work while
 the editor has focus. The screens list them in the order the footer shows them.
 """
 
@@ -11,8 +12,10 @@ from __future__ import annotations
 from textual.binding import Binding
 
 
-def _key(keys: str, action: str, description: str, id: str, tooltip: str, show: bool = True) -> Binding:
-    return Binding(keys, action, description, show=show, id=id, tooltip=tooltip, priority=True)
+def _key(
+    keys: str, action: str, description: str, id: str, tooltip: str, show: bool = True, key_display: str | None = None
+) -> Binding:
+    return Binding(keys, action, description, show=show, id=id, tooltip=tooltip, priority=True, key_display=key_display)
 
 
 HELP = _key("f1", "app.help", "Help", "help", "List every key")
@@ -36,3 +39,55 @@ LESSON_LIST = _key(
 ZOOM = _key(
     "ctrl+t", "toggle_maximize", "Zoom", "toggle-maximize", "Maximize the focused pane, or restore it", show=False
 )
+
+# Panes: alt+0 the editor, alt+1..5 the panes under it (their tabs show the number). Tab and
+# shift+Tab move between the panes and never into the editor, so moving around cannot type.
+# Terminals send alt+digit as Escape + digit, which Textual reads as the character macOS's Option
+# key types (Escape 1 is "¡"): the editor and the screens turn those characters into these actions
+# (CodeEditor.ALT_DIGITS), so they work in tmux and over SSH and never type into the code.
+EDITOR = _key(
+    "alt+0",
+    "focus_editor",
+    "Panes",
+    "focus-editor",
+    "alt+0: the code editor; alt+1-5: the pane whose tab shows that number",
+    key_display="alt+0-5",
+    show=False,  # the footer has no room at 80 columns; the tabs show their numbers, F1 lists the keys
+)
+PANE_KEYS = [
+    _key(
+        f"alt+{n}",
+        f"focus_pane('{name}')",
+        f"Go to {title}",
+        f"focus-{name}",
+        f"Show the {title} pane and move the focus there",
+        show=False,
+    )
+    for n, (name, title) in enumerate(
+        (
+            ("lesson", "Lesson"),
+            ("feedback", "Feedback"),
+            ("results", "Results"),
+            ("output", "Output"),
+            ("jaxpr", "Jaxpr"),
+        ),
+        start=1,
+    )
+]
+SCROLL_LESSON_DOWN = _key(
+    "alt+down,alt+pagedown",
+    "scroll_lesson(1)",
+    "Lesson down",
+    "scroll-lesson-down",
+    "Scroll the lesson text down a page, wherever the focus is",
+    show=False,
+)
+SCROLL_LESSON_UP = _key(
+    "alt+up,alt+pageup",
+    "scroll_lesson(-1)",
+    "Lesson up",
+    "scroll-lesson-up",
+    "Scroll the lesson text up a page, wherever the focus is",
+    show=False,
+)
+SELECT_ALL = _key("alt+a", "select_all", "Select all", "select-all", "Select all the code in the editor", show=False)

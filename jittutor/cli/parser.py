@@ -121,6 +121,15 @@ def _student_commands(sub: argparse._SubParsersAction, common: argparse.Argument
     )
     p.set_defaults(func=watch.cmd_watch)
 
+    _running_commands(sub, common, running)
+
+    p = sub.add_parser("devices", parents=[common], help="devices the worker can run on")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=student.cmd_devices)
+
+
+def _running_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, running: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    """``run`` and ``explain``: any function, any pasted error."""
     p = sub.add_parser("run", parents=[common, running], help="run any function with and without jit")
     p.add_argument("file", metavar="FILE", help="a Python file (- for stdin)")
     p.add_argument("--entry", required=True, metavar="NAME", help="the function to call")
@@ -136,9 +145,6 @@ def _student_commands(sub: argparse._SubParsersAction, common: argparse.Argument
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=student.cmd_explain)
 
-    p = sub.add_parser("devices", parents=[common], help="devices the worker can run on")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=student.cmd_devices)
 
 
 def _workshop_commands(

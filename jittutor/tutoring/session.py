@@ -30,7 +30,7 @@ from jittutor.state.export import publish
 from jittutor.state.store import State
 from jittutor.tutoring.grading import Verdict, grade
 from jittutor.tutoring.ladder import HintLadder, Reveal, solution_unlocked
-from jittutor.tutoring.predict import PredictionNote, save_prediction, saved_predictions, score
+from jittutor.tutoring.predict import PredictionNote, quotes_the_fix, save_prediction, saved_predictions, score
 from jittutor.tutoring.requests import lesson_request
 
 if TYPE_CHECKING:
@@ -247,12 +247,19 @@ class LessonSession:
     # -- the predict question ----------------------------------------------------------
 
     def prediction_due(self) -> bool:
-        """Ask the lesson's question before this run? Once, unless answered in an earlier session."""
-        return (
-            self.lesson.predict is not None
-            and not self._asked
-            and self.lesson.id not in saved_predictions(self.state)
-        )
+        """Ask the lesson's question before this run? Once, unless answered in an earlier session.
+
+        A question that quotes the fix (code the solution has and the starter
+        lacks, e.g. static-args' ``static_argnums``) would hand it over before
+        the student has met the error the lesson is about: it waits until a run
+        has failed and is asked before the next one. Any other question comes
+        before the first run, while predicting is still a guess.
+        """
+        if self.lesson.predict is None or self._asked or self.lesson.id in saved_predictions(self.state):
+            return False
+        if quotes_the_fix(self.lesson):
+            return self.last is not None and not self.last.passed
+        return True
 
     def predict(self, choice: int | None) -> list[str]:
         """The student answered (``choice``) or skipped (None); the next run's result scores it."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from app_support import run_async, settle, wait_for
+from textual.widgets import Static
 
 from jittutor.app.app import JitTutorApp
 from jittutor.app.screens.device_picker import DevicePickerScreen
@@ -86,6 +87,10 @@ async def test_error_hints_pass_and_draft(real_pool: WorkerPool, jittutor_home: 
         assert marks[0].startswith("[x]")
         rows = screen.query_one(ResultsTable).plain_rows
         assert len(rows) == len(lesson.cases) and all(row[3] == "yes" for row in rows)
+        # What the numbers mean, from the same core notes the CLI prints.
+        notes = str(screen.query_one("#results-notes", Static).render())
+        assert "What the numbers mean" in notes and "compilation" in notes
+        assert [n.text for n in screen.verdict.notes] and all(n.id for n in screen.verdict.notes)
 
         # Edit, and quit before the autosave fires: quitting saves the draft.
         screen.editor.replace_text(lesson.solution + "# my note\n")
@@ -207,7 +212,9 @@ async def test_a_second_run_cancels_the_first(real_pool: WorkerPool, tmp_path: P
         await wait_for(pilot, marker.exists, "the student's code to start running")
         screen.editor.replace_text(app.catalogue.get("static-args").solution)
         await pilot.press("f5")  # while the endless loop still runs
-        await wait_for(pilot, lambda: screen.verdict is not None and screen.verdict.passed, "the new code to pass", timeout=60)
+        await wait_for(
+            pilot, lambda: screen.verdict is not None and screen.verdict.passed, "the new code to pass", timeout=60
+        )
         await settle(pilot)
         assert not screen.running
 

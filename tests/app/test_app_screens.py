@@ -25,7 +25,6 @@ from jittutor.app.screens.predict import PredictScreen
 from jittutor.app.widgets.hints_panel import HintsPanel
 from jittutor.app.widgets.lesson_list import LessonList
 from jittutor.app.widgets.status_line import StatusLine
-from jittutor.app.widgets.text_view import TextView
 from jittutor.engine.protocol import ValueSummary
 from jittutor.lessons.catalogue import load_catalogue
 from jittutor.present.cells import seconds_text, value_text
@@ -117,13 +116,13 @@ async def test_palette_offers_every_action() -> None:
 
 
 def test_keys_are_terminal_safe() -> None:
-    risky = {"ctrl+s", "ctrl+b", "ctrl+h", "ctrl+i", "ctrl+j", "ctrl+m", "ctrl+z", "ctrl+c"}
+    risky = {"ctrl+s", "ctrl+b", "ctrl+a", "ctrl+h", "ctrl+i", "ctrl+j", "ctrl+m", "ctrl+z", "ctrl+c"}
     for name in dir(keys):
         binding = getattr(keys, name)
         if isinstance(binding, Binding):
             for key in binding.key.split(","):
                 assert key not in risky, (name, key)
-                assert key.startswith(("f", "ctrl+")), (name, key)
+                assert key.startswith(("f", "ctrl+", "alt+")), (name, key)
             assert binding.id and binding.description and binding.tooltip
 
 
@@ -217,12 +216,17 @@ async def test_jaxpr_view_runs_with_jaxpr() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
-        await pilot.press("f9")
-        assert screen.tabs.active == "tab-jaxpr"
+        await pilot.press("f9")  # traces at once: no F5 needed
+        await wait_for(pilot, lambda: screen.runs_finished == 1, "the F9 run", timeout=10)
+        await settle(pilot)
+        assert app.pool.requests[-1].jaxpr is True
+        assert screen.tabs.active == "tab-jaxpr", "the jaxpr is shown, not Feedback"
+        assert "lambda" in screen.panes.jaxpr.text
         screen.editor.replace_text(app.catalogue.get("static-args").solution)
         await run(pilot, screen)
-        assert app.pool.requests[-1].jaxpr is True
-        assert "lambda" in screen.query_one("#jaxpr", TextView).text
+        assert app.pool.requests[-1].jaxpr is True, "later runs keep tracing"
+        await pilot.press("f9")  # the jaxpr of the last run, without running again
+        assert screen.tabs.active == "tab-jaxpr" and len(app.pool.requests) == 2
         await pilot.press("f9")
         assert screen.tabs.active != "tab-jaxpr"
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,14 +50,14 @@ class Terminal:
             time.sleep(0.2)
 
 
-@pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Terminal]:
+@contextmanager
+def start_terminal(home: Path, size: tuple[int, int] = (100, 32), no_color: bool = False) -> Iterator[Terminal]:
     socket = f"jittutor-test-{os.getpid()}"
     term = Terminal(socket, "app")
-    env = worker_env(JITTUTOR_HOME=str(tmp_path / "home"))
+    env = worker_env(JITTUTOR_HOME=str(home))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     names = ("JITTUTOR_HOME", "XLA_FLAGS", "JAX_PLATFORMS", "PYTHONPATH", "PATH", "HOME")
-    assignments = [f"{name}={env[name]}" for name in names if name in env]
+    assignments = [f"{name}={env[name]}" for name in names if name in env] + (["NO_COLOR=1"] if no_color else [])
     command = shlex.join(
         # COLUMNS/LINES (exported by some shells and CI) would override the pane's real size.
         [
@@ -74,8 +75,21 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
             "static-args",
         ]
     )
+    width, height = size
     term.tmux(
-        "-f", "/dev/null", "new-session", "-d", "-s", term.session, "-x", "100", "-y", "32", "-c", str(REPO), command
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        term.session,
+        "-x",
+        str(width),
+        "-y",
+        str(height),
+        "-c",
+        str(REPO),
+        command,
     )
     try:
         yield term
@@ -83,14 +97,42 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
         term.tmux("kill-server")
 
 
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    with start_terminal(tmp_path / "home") as term:
+        yield term
+
+
+def skip_question_and_fail(terminal: Terminal) -> str:
+    """F5 on the starter: skip the predict question if the lesson asks one first; the verdict's screen."""
+    terminal.keys("F5")
+    screen = terminal.wait_for(lambda s: "Predict first" in s or "NOT YET" in s, "the question or verdict", 60)
+    if "Predict first" in screen:
+        terminal.keys("Escape")
+    return terminal.wait_for(lambda s: "NOT YET" in s and "Predict first" not in s, "the verdict after F5", 60)
+
+
+def draft_of(home: Path) -> Path:
+    return home / "drafts" / "static-args.py"
+
+
+@pytest.fixture
+def terminal_with_draft(tmp_path: Path) -> Iterator[tuple[Terminal, Path]]:
+    """The app in tmux at 80x24 with NO_COLOR, on a saved draft of static-args (the starter)."""
+    from jittutor.lessons.catalogue import lesson_dirs, load_catalogue
+
+    home = tmp_path / "home"
+    draft = draft_of(home)
+    draft.parent.mkdir(parents=True)
+    draft.write_text(load_catalogue(lesson_dirs(())).get("static-args").starter, encoding="utf-8")
+    with start_terminal(home, size=(80, 24), no_color=True) as term:
+        yield term, draft
+
+
 def test_error_and_static_argnums_hint_in_a_real_terminal(terminal: Terminal) -> None:
     terminal.wait_for(lambda s: "worker ready" in s, "the worker to be ready")
-    terminal.keys("F5")
-    # The shipped lesson asks its predict question before the first run: Escape skips it and runs.
-    terminal.wait_for(lambda s: "Predict first" in s, "the predict question after F5", timeout=30)
-    terminal.keys("Escape")
-    # The lesson text names the error too: wait for the verdict line, then read the error panel.
-    screen = terminal.wait_for(lambda s: "NOT YET" in s, "the verdict after F5", timeout=60)
+    skip_question_and_fail(terminal)
+    screen = terminal.screen()
     assert "TracerBoolConversionError" in screen and "at line 7" in screen
     assert "Hint 1 of" in screen
     shown = 1
@@ -101,3 +143,21 @@ def test_error_and_static_argnums_hint_in_a_real_terminal(terminal: Terminal) ->
         screen = terminal.wait_for(lambda s, n=shown: f"Hint {n} of" in s, f"hint {shown} after F3", timeout=15)
     terminal.keys("C-q")
     terminal.wait_for(lambda s: "Hint" not in s, "the app to quit", timeout=30)
+
+
+def test_escape_and_tab_after_a_failed_run_leave_the_draft_unchanged(
+    terminal_with_draft: tuple[Terminal, Path],
+) -> None:
+    terminal, draft = terminal_with_draft
+    before = draft.read_text(encoding="utf-8")
+    terminal.wait_for(lambda s: "worker ready" in s, "the worker to be ready")
+    screen = skip_question_and_fail(terminal)
+    assert "▶ static-args.py" in screen, "the focus mark is a character: it shows with NO_COLOR"
+    # In one write, as a quick typist over SSH sends them: Escape + Tab then reads as shift+tab, and
+    # the other Tabs are queued at the editor before the focus has moved.
+    terminal.keys("Escape", *["Tab"] * 6)
+    screen = terminal.wait_for(lambda s: "▶ static-args.py" not in s, "the focus to leave the editor", timeout=15)
+    assert "▶" in screen, f"some pane shows the focus mark:\n{screen}"
+    terminal.keys("C-q")  # quitting saves the draft: whatever Tab did would be written now
+    terminal.wait_for(lambda s: "NOT YET" not in s, "the app to quit", timeout=30)
+    assert draft.read_text(encoding="utf-8") == before

@@ -80,7 +80,10 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 Content(
                     "In the editor Tab indents and Escape moves on to the next pane; elsewhere Tab and shift+Tab "
-                    "move between panes. ctrl+p finds every action by name. The mouse is optional."
+                    "move between the panes and never into the editor, so moving around cannot change your code: "
+                    "alt+0 goes back to the editor, alt+1-5 to the pane whose tab shows that number; alt+down and "
+                    "alt+up scroll the lesson from anywhere. The pane with the focus is marked ▶. "
+                    "ctrl+p finds every action by name. The mouse is optional."
                 ),
                 classes="dialog-detail",
             )

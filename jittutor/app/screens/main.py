@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.timer import Timer
-from textual.widgets import Footer, TabbedContent, TabPane, TextArea
+from textual.widgets import Footer, TextArea
 
 from jittutor.app import keys
 from jittutor.app.messages import RunDone
@@ -18,12 +18,9 @@ from jittutor.app.screens.lesson_picker import LessonPickerScreen
 from jittutor.app.screens.predict import PredictScreen
 from jittutor.app.screens.run_screen import RunScreen
 from jittutor.app.widgets.code_editor import CodeEditor
-from jittutor.app.widgets.error_panel import ErrorPanel
 from jittutor.app.widgets.lesson_list import LessonList
-from jittutor.app.widgets.lesson_pane import LessonPane
-from jittutor.app.widgets.results_table import ResultsTable
+from jittutor.app.widgets.result_panes import ResultPanes
 from jittutor.app.widgets.status_line import StatusLine
-from jittutor.app.widgets.text_view import TextView
 from jittutor.app.widgets.verdict_line import VerdictLine
 from jittutor.engine.protocol import RunReport, RunRequest
 from jittutor.lessons.catalogue import UnknownLessonError
@@ -56,6 +53,11 @@ class MainScreen(RunScreen):
         keys.PLAYGROUND,
         keys.LESSON_LIST,
         keys.ZOOM,
+        keys.EDITOR,
+        *keys.PANE_KEYS,
+        keys.SCROLL_LESSON_DOWN,
+        keys.SCROLL_LESSON_UP,
+        keys.SELECT_ALL,
     ]
 
     def __init__(self, lesson_id: str | None = None) -> None:
@@ -79,14 +81,10 @@ class MainScreen(RunScreen):
             with Vertical(id="work"):
                 yield CodeEditor.python(id="editor", blink=self.tutor.blink)
                 yield VerdictLine(id="verdict")
-                with TabbedContent(id="tabs", initial="tab-lesson"):
-                    with TabPane("Lesson", id="tab-lesson"):
-                        yield LessonPane(id="lesson-pane")
-                    yield from self.compose_result_panes()
+                yield ResultPanes(lesson=True, id="tabs")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
         catalogue = self.tutor.catalogue
         for warning in self.tutor.state.warnings:
             self.notify(warning, severity="warning", markup=False, timeout=10)
@@ -156,17 +154,14 @@ class MainScreen(RunScreen):
         self._saved_text = self._text = text
         editor = self.editor
         editor.load_text(text)
-        editor.border_title = f"{lesson.id}.py"
+        editor.set_title(f"{lesson.id}.py")
         editor.border_subtitle = "your draft" if draft is not None else "starter code"
         editor.move_cursor((0, 0))
-        self.query_one("#lesson-pane", LessonPane).show(lesson)
+        self.panes.show_lesson(lesson)
         self.request = self.report = self.verdict = None
-        self.query_one("#error-panel", ErrorPanel).show(None, None)
-        self.query_one("#results", ResultsTable).show(None)
-        self.query_one("#output", TextView).show("(nothing run yet)")
-        self.query_one("#jaxpr", TextView).show("The jaxpr appears after the next run (F5).")
+        self.panes.clear()
         self.refresh_hints()
-        self.tabs.active = "tab-lesson"
+        self.panes.show_pane("lesson")
         n = len(lesson.cases)
         if state.status(lesson.id) == "done":
             nxt = self.key_for("next_lesson")
@@ -174,8 +169,8 @@ class MainScreen(RunScreen):
         else:
             self.verdict_line.set_verdict(
                 "idle",
-                f"Read the lesson, fix the code, then {self.key_for('run')} checks it "
-                f"({n} case{'s' if n != 1 else ''}, eager and jit).",
+                f"Read the lesson ({self.key_for('scroll_lesson(1)')}/{self.key_for('scroll_lesson(-1)')} scroll it), "
+                f"fix the code, then {self.key_for('run')} checks it ({n} case{'s' if n != 1 else ''}).",
             )
         self.refresh_lesson_list()
         self.refresh_bindings()
@@ -316,6 +311,10 @@ class MainScreen(RunScreen):
         super().action_run()
 
     def _ask_first(self, session: LessonSession) -> bool:
+        """Ask the predict question before this run?
+
+        When is the core's rule (:meth:`LessonSession.prediction_due`).
+        """
         return self.tutor.ask_predictions and session.prediction_due()
 
     def _predicted(self, session: LessonSession, choice: int | None) -> None:
@@ -360,12 +359,14 @@ class MainScreen(RunScreen):
             self.notify(warning, severity="warning", markup=False)
         self.refresh_lesson_list()
         if checked.passed and self.session is session:
-            then = f"{self.key_for('next_lesson')}: next lesson." if checked.next_lesson else "That was the last lesson."
+            then = (
+                f"{self.key_for('next_lesson')}: next lesson." if checked.next_lesson else "That was the last lesson."
+            )
             self.verdict_line.set_verdict("passed", f"{self.verdict_line.message.rstrip('.')}. {then}")
             self.refresh_hints()
         if checked.prediction is not None and self.session is session:
             # In the Feedback pane, beside the result that answers it (not a toast that hides the hints).
-            self.tabs.active = "tab-feedback"
+            self.panes.show_pane("feedback")
             self.refresh_hints()
 
     def prediction_markdown(self) -> str:
@@ -398,6 +399,8 @@ class MainScreen(RunScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "previous_lesson" and self.lesson is not None:
             return True if self.tutor.catalogue.previous_id(self.lesson.id) else None
+        if action == "select_all":
+            return True
         if action == "next_lesson" and self.lesson is not None:
             return True if self.tutor.catalogue.next_id(self.lesson.id) else None
         return super().check_action(action, parameters)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Footer, Input, Static, TabbedContent, TextArea
+from textual.widgets import Footer, Input, Static, TextArea
 
 from jittutor.app import keys
 from jittutor.app.screens.run_screen import RunScreen
 from jittutor.app.widgets.code_editor import CodeEditor
+from jittutor.app.widgets.result_panes import ResultPanes
 from jittutor.app.widgets.status_line import StatusLine
 from jittutor.app.widgets.verdict_line import VerdictLine
 from jittutor.engine.protocol import RunReport, RunRequest
@@ -36,7 +37,19 @@ class PlaygroundScreen(RunScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
 
-    BINDINGS = [keys.HELP, keys.RUN, keys.CANCEL, keys.HINT, keys.BACK, keys.DEVICE, keys.JAXPR, keys.ZOOM]
+    BINDINGS = [
+        keys.HELP,
+        keys.RUN,
+        keys.CANCEL,
+        keys.HINT,
+        keys.BACK,
+        keys.DEVICE,
+        keys.JAXPR,
+        keys.ZOOM,
+        keys.EDITOR,
+        *keys.PANE_KEYS,
+        keys.SELECT_ALL,
+    ]
 
     def __init__(self) -> None:
         super().__init__(id="playground")
@@ -55,13 +68,11 @@ class PlaygroundScreen(RunScreen):
                 args.cursor_blink = self.tutor.blink
                 yield args
         yield VerdictLine(id="verdict")
-        with TabbedContent(id="tabs", initial="tab-feedback"):
-            yield from self.compose_result_panes()
+        yield ResultPanes(id="tabs")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
-        self.editor.border_title = "playground.py"
+        self.editor.set_title("playground.py")
         self.query_one("#status", StatusLine).context = "playground"
         self.verdict_line.set_verdict(
             "idle", f"Any code: {self.key_for('run')} calls the function on each argument line, eagerly and under jit."
@@ -87,6 +98,10 @@ class PlaygroundScreen(RunScreen):
         return free_request(
             self.editor.text, entry, args, self.tutor.device, filename="playground.py", jaxpr=self.show_jaxpr
         )
+
+    def code_signature(self) -> str:
+        entry = self.query_one("#pg-entry", Input).value
+        return "\0".join((self.editor.text, entry, self.query_one("#pg-args", TextArea).text))
 
     def judge(self, report: RunReport) -> Verdict:
         return assess(report)

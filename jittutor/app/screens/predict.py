@@ -69,6 +69,14 @@ class PredictScreen(ModalScreen[int | None]):
             return
         self.dismiss(self.choice)
 
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """Mark the picked choice with a character too: the highlight's colour is gone under NO_COLOR."""
+        options = event.option_list
+        picked = options.highlighted  # now, not the event's: mounting highlights the first, then clears it
+        for index, text in enumerate(self.predict.choices):
+            mark = "▶ " if index == picked else ""
+            options.replace_option_prompt_at_index(index, Content(f"{mark}{index + 1}. {text}"))
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()  # a mouse click on a choice
         self.dismiss(event.option_index)

@@ -2,38 +2,37 @@
 
 The run itself belongs to the app (:meth:`JitTutorApp.run_code`): this screen
 never touches the pool. A subclass composes an editor (``#editor``), a verdict
-line (``#verdict``) and the result panes (:meth:`compose_result_panes` inside a
-``TabbedContent#tabs``), and says how to build a request, judge a report and
-climb its hint ladder.
+line (``#verdict``) and the result panes (one :class:`ResultPanes`, ``#tabs``),
+and says how to build a request, judge a report and climb its hint ladder.
+
+Navigating never edits: Tab and shift+Tab move between the panes and skip the
+editor (where Tab indents); alt+0 goes back to the editor, alt+1..5 to a pane.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, cast
 
-from textual import on
-from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual import events, getters, on
 from textual.screen import Screen
-from textual.widgets import TabbedContent, TabPane
+from textual.timer import Timer
+from textual.widget import Widget
 
 from jittutor.app.messages import RunDone, RunStopped
 from jittutor.app.screens.device_picker import DevicePickerScreen
-from jittutor.app.widgets.code_editor import CodeEditor
-from jittutor.app.widgets.error_panel import ErrorPanel
-from jittutor.app.widgets.hints_panel import HintsPanel, HintsView
-from jittutor.app.widgets.results_table import ResultsTable
-from jittutor.app.widgets.text_view import TextView
+from jittutor.app.widgets.code_editor import ALT_DIGITS, CodeEditor
+from jittutor.app.widgets.hints_panel import HintsView
+from jittutor.app.widgets.result_panes import ResultPanes
 from jittutor.app.widgets.verdict_line import VerdictLine
 from jittutor.engine.protocol import RunReport, RunRequest
-from jittutor.present.cells import output_note, output_sections
 from jittutor.tutoring.grading import Verdict
 from jittutor.tutoring.ladder import HintLadder, Reveal
 
 if TYPE_CHECKING:
     from jittutor.app.app import JitTutorApp
 
-JAXPR_HELP = "The jaxpr view is on: the next run (F5) also traces your function for the first case."
+JAXPR_TRACING = "Tracing your function for its first case..."
 
 
 class RunScreen(Screen[None]):
@@ -52,6 +51,11 @@ class RunScreen(Screen[None]):
         self.verdict: Verdict | None = None
         self.ladder = HintLadder([])  # the playground's ladder; the lesson screen's lives in its session
         self.runs_finished = 0  # runs that ended (with a result, cancelled or failed)
+        self.run_label = ""  # what the verdict line says while the run goes
+        self._run_started = 0.0
+        self._run_timer: Timer | None = None
+        self._jaxpr_requested = False  # F9 started this run: show the jaxpr when it ends
+        self._running_signature = ""  # the code_signature of the run in progress
 
     # -- what subclasses provide ---------------------------------------------------
 
@@ -94,17 +98,14 @@ class RunScreen(Screen[None]):
     def tutor(self) -> JitTutorApp:
         return cast("JitTutorApp", self.app)
 
-    @property
-    def editor(self) -> CodeEditor:
-        return self.query_one("#editor", CodeEditor)
+    editor = getters.query_one("#editor", CodeEditor)
+    verdict_line = getters.query_one("#verdict", VerdictLine)
+    panes = getters.query_one("#tabs", ResultPanes)
 
     @property
-    def verdict_line(self) -> VerdictLine:
-        return self.query_one("#verdict", VerdictLine)
-
-    @property
-    def tabs(self) -> TabbedContent:
-        return self.query_one("#tabs", TabbedContent)
+    def tabs(self) -> ResultPanes:
+        """The result panes (their ``active`` is ``tab-<name>``)."""
+        return self.panes
 
     def key_for(self, action: str) -> str:
         """How the first key bound to ``action`` is shown (follows a user's keymap)."""
@@ -113,33 +114,76 @@ class RunScreen(Screen[None]):
                 return self.app.get_key_display(active.binding)
         return ""
 
-    def on_mount(self) -> None:
-        self.tabs.hide_tab("tab-jaxpr")
-
-    def compose_result_panes(self) -> ComposeResult:
-        """The tabs every run screen shows under its editor: feedback, results, output, jaxpr."""
-        with TabPane("Feedback", id="tab-feedback"):
-            with Horizontal(id="feedback"):
-                yield ErrorPanel(id="error-panel")
-                yield HintsPanel(id="hints-panel")
-        with TabPane("Results", id="tab-results"):
-            yield ResultsTable(id="results")
-        with TabPane("Output", id="tab-output"):
-            yield TextView("(nothing run yet)", id="output")
-        with TabPane("Jaxpr", id="tab-jaxpr"):
-            yield TextView(id="jaxpr")
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_run":
             return True if self.running else None
+        if action == "focus_pane" and parameters and parameters[0] not in self.panes.names:
+            return None
         return True
+
+    # -- moving around -------------------------------------------------------------
+
+    def focus_next(self, selector: str | type[Widget] = "*") -> Widget | None:
+        """Tab (and Escape in the editor): the next pane, never the editor, where Tab would indent."""
+        return self._step_focus(1) if selector == "*" else super().focus_next(selector)
+
+    def focus_previous(self, selector: str | type[Widget] = "*") -> Widget | None:
+        return self._step_focus(-1) if selector == "*" else super().focus_previous(selector)
+
+    def _step_focus(self, direction: int) -> Widget | None:
+        chain = self.focus_chain
+        if self.maximized is not None:
+            inside = set(self.maximized.walk_children(with_self=True))
+            chain = [widget for widget in chain if widget in inside]
+        editor = self.query_one("#editor")
+        if not any(widget is not editor for widget in chain):
+            return self.focused
+        start = chain.index(self.focused) if self.focused in chain else -direction
+        for step in range(1, len(chain) + 1):
+            widget = chain[(start + direction * step) % len(chain)]
+            if widget is not editor:
+                self.set_focus(widget)
+                return widget
+        return self.focused
+
+    @on(CodeEditor.PaneKey)
+    def _pane_key(self, message: CodeEditor.PaneKey) -> None:
+        self._go_to_pane(message.number)
+
+    def on_key(self, event: events.Key) -> None:
+        """alt+N from a terminal, while the focus is outside the editor (see ``ALT_DIGITS``)."""
+        if event.character in ALT_DIGITS:
+            event.stop()
+            self._go_to_pane(ALT_DIGITS[event.character])
+
+    def _go_to_pane(self, number: int) -> None:
+        names = ["editor", "lesson", "feedback", "results", "output", "jaxpr"]
+        name = names[number]
+        if name == "editor":
+            self.action_focus_editor()
+        elif name in self.panes.names:
+            self.action_focus_pane(name)
+
+    def action_focus_editor(self) -> None:
+        self.editor.focus()
+
+    def action_focus_pane(self, name: str) -> None:
+        self.panes.focus_pane(name)
+
+    def action_select_all(self) -> None:
+        self.editor.focus()
+        self.editor.select_all()
 
     # -- running -------------------------------------------------------------------
 
+    def code_signature(self) -> str:
+        """What a run depends on that the student edits (F5 on unchanged code does not run it again)."""
+        return self.editor.text
+
     def action_run(self) -> None:
         if self.running:
-            if self.tutor.cancelling:
-                return  # already cancelling to run the new code: one more F5 changes nothing
+            if self.tutor.cancelling or self.code_signature() == self._running_signature:
+                return  # already cancelling, or already running this very code: one more F5 changes nothing
             # A second run replaces the first: cancel it, and run the current code once it stopped.
             self.rerun_pending = True
             self.tutor.cancel_run()
@@ -152,19 +196,32 @@ class RunScreen(Screen[None]):
         if request is None or not self.tutor.run_code(self, request, self.judge):
             return
         self.running = True
+        self._running_signature = self.code_signature()
         self.editor.mark_error_line(None)
         self.refresh_bindings()
         device = request.device or "the default device"
         n = len(request.cases)
         waiting = "" if self.tutor.worker_status in ("ready", "busy") else " (waiting for the worker to start)"
+        self.run_label = f"RUNNING {n} case{'s' if n != 1 else ''} on {device}{waiting}"
+        self._run_started = time.monotonic()
+        self._run_timer = self.set_interval(1.0, self.show_elapsed)
+        self.show_elapsed()
+
+    def show_elapsed(self) -> None:
+        """The verdict line while a run goes: what runs, for how long so far, and how to stop it."""
+        if not self.running or self.tutor.cancelling:
+            return
+        seconds = int(time.monotonic() - self._run_started)
         self.verdict_line.set_verdict(
-            "running",
-            f"RUNNING {n} case{'s' if n != 1 else ''} on {device}{waiting}... {self.key_for('cancel_run')} cancels",
+            "running", f"{self.run_label}... {seconds} s, {self.key_for('cancel_run')} cancels"
         )
 
     def _run_over(self) -> None:
         self.runs_finished += 1
         self.running = False
+        if self._run_timer is not None:
+            self._run_timer.stop()
+            self._run_timer = None
         self.tutor.run_finished()
         self.refresh_bindings()
 
@@ -185,6 +242,11 @@ class RunScreen(Screen[None]):
         self._run_over()
         if self._start_pending_rerun():
             return
+        self._jaxpr_requested = False
+        # The last verdict belonged to code that may have changed since: nothing of it stays on screen.
+        self.request = self.report = self.verdict = None
+        self.panes.clear("The last run was cancelled; nothing to show." if message.cancelled else None)
+        self.refresh_hints()
         if message.cancelled:
             self.verdict_line.set_verdict(
                 "cancelled", f"CANCELLED: the run was stopped. {self.key_for('run')} runs again."
@@ -215,23 +277,22 @@ class RunScreen(Screen[None]):
         report, verdict = message.report, message.verdict
         self.request, self.report, self.verdict = message.request, report, verdict
         self.update_ladder(verdict)
-        self.query_one("#error-panel", ErrorPanel).show(report, verdict)
-        self.query_one("#results", ResultsTable).show(report)
-        self.query_one("#output", TextView).show(self._output_text(report))
-        if message.request.jaxpr:
-            self.query_one("#jaxpr", TextView).show(report.jaxpr or f"No jaxpr: {report.jaxpr_error or 'not traced'}")
+        self.panes.show_run(report, verdict, with_jaxpr=message.request.jaxpr)
         self.refresh_hints()
         error = verdict.error
         if error is not None and error.line is not None and error.filename in (None, message.request.filename):
+            # Marked, not focused: the focus stays where the student left it (F5 works from anywhere).
             self.editor.mark_error_line(error.line)
-            self.editor.focus()
         if verdict.passed:
             self.verdict_line.set_verdict("passed", f"PASSED: {verdict.summary.removeprefix('passed: ')}")
-            self.tabs.active = "tab-results"
         else:
             summary = verdict.summary.removeprefix("not yet: ")
             self.verdict_line.set_verdict("failed", f"NOT YET: {summary}. {self.key_for('next_hint')}: next hint")
-            self.tabs.active = "tab-feedback"
+        if self._jaxpr_requested:
+            self._jaxpr_requested = False
+            self.panes.show_pane("jaxpr")
+        else:
+            self.panes.show_pane("results" if verdict.passed else "feedback")
 
     def update_ladder(self, verdict: Verdict) -> None:
         """A new verdict: a new ladder when the failure changed; with a failure, its first rung shows."""
@@ -241,15 +302,6 @@ class RunScreen(Screen[None]):
         if verdict.hints != self.ladder.rungs:
             self.ladder = HintLadder(list(verdict.hints))
         self.ladder.revealed = max(self.ladder.revealed, 1 if self.ladder.rungs else 0)
-
-    @staticmethod
-    def _output_text(report: RunReport) -> str:
-        sections = output_sections(report)
-        if not sections:
-            return "(your code printed nothing)"
-        text = "\n".join(f"--- {label} ---\n{body.rstrip()}" if label else body.rstrip() for label, body in sections)
-        note = output_note(report)
-        return text + (f"\n{note}" if note else "")
 
     # -- hints and solution --------------------------------------------------------
 
@@ -278,7 +330,7 @@ class RunScreen(Screen[None]):
         return ""
 
     def refresh_hints(self) -> None:
-        self.query_one("#hints-panel", HintsPanel).show(self.hints_view())
+        self.panes.show_hints(self.hints_view())
 
     def action_next_hint(self) -> None:
         reveal = self.reveal()
@@ -287,7 +339,7 @@ class RunScreen(Screen[None]):
                 self.notify(f"No hints yet: run your code first ({self.key_for('run')}).")
                 return
             self.notify("That was the last hint.")
-        self.tabs.active = "tab-feedback"
+        self.panes.show_pane("feedback")
         self.refresh_hints()
 
     def action_show_solution(self) -> None:
@@ -298,7 +350,7 @@ class RunScreen(Screen[None]):
             )
             return
         self.current_ladder().solution_shown = True
-        self.tabs.active = "tab-feedback"
+        self.panes.show_pane("feedback")
         self.refresh_hints()
 
     # -- device, jaxpr, zoom -------------------------------------------------------
@@ -317,20 +369,29 @@ class RunScreen(Screen[None]):
         self.app.push_screen(DevicePickerScreen(devices, self.tutor.device), chosen)
 
     def action_toggle_jaxpr(self) -> None:
-        self.show_jaxpr = not self.show_jaxpr
-        tabs = self.tabs
-        if self.show_jaxpr:
-            tabs.show_tab("tab-jaxpr")
-            tabs.active = "tab-jaxpr"
-            view = self.query_one("#jaxpr", TextView)
-            if self.report is not None and self.request is not None and self.request.jaxpr:
-                view.show(self.report.jaxpr or f"No jaxpr: {self.report.jaxpr_error or 'not traced'}")
-            else:
-                view.show(JAXPR_HELP)
-        else:
-            if tabs.active == "tab-jaxpr":
-                tabs.active = "tab-feedback"
-            tabs.hide_tab("tab-jaxpr")
+        """F9: trace the function now and show its jaxpr; F9 on the Jaxpr pane hides it again."""
+        panes = self.panes
+        if self.show_jaxpr and panes.current == "jaxpr":
+            self.show_jaxpr = False
+            panes.show_jaxpr_pane(False)
+            return
+        if self.show_jaxpr and self.request is not None and self.request.jaxpr:
+            panes.show_pane("jaxpr")  # every run since the first F9 traced: the pane is up to date
+            return
+        self.show_jaxpr = True  # later runs trace too, so the pane follows the code
+        panes.show_pane("jaxpr")
+        if self.running:
+            panes.jaxpr.show(f"A run is going; {self.key_for('toggle_jaxpr')} again once it ends traces your code.")
+            return
+        panes.jaxpr.show(JAXPR_TRACING)
+        self._jaxpr_requested = True
+        self.action_run()
+        if not self.running:
+            self._jaxpr_requested = False
+
+    def action_scroll_lesson(self, pages: int) -> None:
+        if "lesson" in self.panes.names:
+            self.panes.scroll_lesson(pages)
 
     def action_toggle_maximize(self) -> None:
         if self.maximized is not None:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import TextArea
 
+#: Marks the title of the pane that has the focus: a character, so it shows without colour (NO_COLOR).
+FOCUS_MARK = "▶ "
+#: What Textual makes of alt+0..alt+5 from a terminal (Escape + digit reads as the character macOS's
+#: Option key types): never typed into the code, they choose a pane (0 is the editor itself).
+ALT_DIGITS = {"º": 0, "¡": 1, "™": 2, "£": 3, "¢": 4, "∞": 5}
 #: Keys the screens use (F6 cancels a run, F7 opens the previous lesson); TextArea binds them to selections.
 _SCREEN_KEYS = {"f6", "f7"}
 
@@ -34,6 +42,22 @@ class CodeEditor(TextArea, inherit_bindings=False):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.error_line: int | None = None  # 1-based, as in tracebacks
+        self.title = ""
+
+    def set_title(self, title: str) -> None:
+        """The border title (the file name); ``▶`` marks it while the editor has the focus."""
+        self.title = title
+        self._draw_title()
+
+    def _draw_title(self) -> None:
+        focused = self.is_attached and self.screen.focused is self
+        self.border_title = f"{FOCUS_MARK}{self.title}" if focused else self.title
+
+    def on_focus(self) -> None:
+        self._draw_title()
+
+    def on_blur(self) -> None:
+        self._draw_title()
 
     @classmethod
     def python(cls, text: str = "", *, id: str | None = None, blink: bool = True) -> CodeEditor:
@@ -41,7 +65,38 @@ class CodeEditor(TextArea, inherit_bindings=False):
         editor.cursor_blink = blink
         return editor
 
+    @dataclass
+    class PaneKey(Message):
+        """alt+N arrived as a character: the screen moves the focus to pane N (0: the editor)."""
+
+        editor: CodeEditor
+        number: int
+
+        @property
+        def control(self) -> CodeEditor:
+            return self.editor
+
     async def _on_key(self, event: events.Key) -> None:
+        if self.is_attached and self.screen.focused is not self:
+            # Keys that arrived in one read (tmux, SSH: Escape Tab Tab ...) are queued here before the
+            # first of them moves the focus away; the rest must follow the focus, never edit the code.
+            event.stop()
+            event.prevent_default()
+            if event.key in ("tab", "shift+tab"):
+                (self.screen.focus_next if event.key == "tab" else self.screen.focus_previous)()
+            return
+        if event.key == "shift+tab":
+            # Here, not through the screen's binding: the focus must move before the next queued key
+            # (Escape + Tab reads as shift+tab when both arrive together, and more Tabs follow).
+            event.stop()
+            event.prevent_default()
+            self.screen.focus_previous()
+            return
+        if event.character in ALT_DIGITS:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.PaneKey(self, ALT_DIGITS[event.character]))
+            return
         if event.key == "enter" and not self.read_only:
             # Auto-indent: keep the line's indentation, one level more after a colon.
             event.stop()

@@ -81,8 +81,9 @@ class ErrorPanel(VerticalScroll):
     def on_mount(self) -> None:
         self.border_title = "What happened"
 
-    def show(self, report: RunReport | None, verdict: Verdict | None) -> None:
-        content = report_content(report, verdict)
+    def show(self, report: RunReport | None, verdict: Verdict | None, *, idle: str | None = None) -> None:
+        """Draw a run's error (or its absence); with no report, ``idle`` (or the default) says why."""
+        content = report_content(report, verdict) if report is not None or idle is None else Content(idle)
         self.plain = content.plain
         self.query_one("#error-text", Static).update(content)
         self.scroll_home(animate=False)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.style import Style
 from textual.widgets import Markdown, Static
 
 IDLE = "Hints appear here after a run."
@@ -78,10 +79,14 @@ def prompt_markdown(view: HintsView) -> str:
 
 
 def about_markdown(view: HintsView) -> str:
-    parts = [view.explanation] if view.explanation else []
-    if view.docs:
-        parts.append(f"Docs: [{view.docs}]({view.docs})")
-    return "\n\n".join(parts)
+    return view.explanation
+
+
+def docs_content(url: str) -> Content:
+    """A docs link as an OSC 8 hyperlink, on a line of its own so the terminal never splits it mid-line."""
+    if not url:
+        return Content("")
+    return Content.assemble(("JAX docs:", "bold"), "\n", Content.styled(url, Style(underline=True, link=url)))
 
 
 def solution_markdown(view: HintsView) -> str:
@@ -101,6 +106,7 @@ class HintsPanel(VerticalScroll):
     HintsPanel Markdown { margin: 0 1; }
     HintsPanel #hint-list { height: auto; }
     HintsPanel .hint { margin: 0 1 1 3; height: auto; }
+    HintsPanel #hints-docs { margin: 0 1 1 1; height: auto; }
     HintsPanel .-empty { display: none; }
     """
 
@@ -115,6 +121,7 @@ class HintsPanel(VerticalScroll):
         yield Vertical(id="hint-list")
         yield Markdown(id="hints-prompt", classes="-empty")
         yield Markdown(id="hints-about", classes="-empty")
+        yield Static(id="hints-docs", classes="-empty")
         yield Markdown(id="hints-solution", classes="-empty")
 
     def on_mount(self) -> None:
@@ -129,13 +136,24 @@ class HintsPanel(VerticalScroll):
         """Draw ``view``; a hint revealed since the last call is scrolled into view."""
         view = view or HintsView()
         hints = [hint_markdown(view, n) for n in range(1, min(view.shown, len(view.hints)) + 1)]
-        parts = [view.prediction, head_markdown(view), *hints, prompt_markdown(view), about_markdown(view), solution_markdown(view)]
+        parts = [
+            view.prediction,
+            head_markdown(view),
+            *hints,
+            prompt_markdown(view),
+            about_markdown(view),
+            docs_content(view.docs).plain,
+            solution_markdown(view),
+        ]
         self.markdown_text = "\n\n".join(p for p in parts if p)
         self._set("#hints-prediction", view.prediction)
         self._set("#hints-head", head_markdown(view))
         self._set("#hints-prompt", prompt_markdown(view))
         self._set("#hints-about", about_markdown(view))
         self._set("#hints-solution", solution_markdown(view))
+        docs = self.query_one("#hints-docs", Static)
+        docs.set_class(not view.docs, "-empty")
+        docs.update(docs_content(view.docs))
         hint_list = self.query_one("#hint-list", Vertical)
         keep = 0
         while keep < min(len(hints), len(self._hints)) and hints[keep] == self._hints[keep]:

@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from jittutor.app.widgets.code_editor import FOCUS_MARK
 from jittutor.lessons.catalogue import BrokenLesson, Catalogue
 from jittutor.present.cells import MARKS
 
@@ -26,18 +27,6 @@ def broken_prompt(broken: BrokenLesson) -> Content:
 
 class LessonList(OptionList):
     """Lessons in teaching order; ``[x]`` done, ``[~]`` in progress, ``[ ]`` not started, ``[!]`` broken."""
-
-    DEFAULT_CSS = """
-    LessonList {
-        width: 28;
-        height: 1fr;
-        border: round $border-blurred;
-        border-title-color: $text-muted;
-    }
-    LessonList:focus {
-        border: round $border;
-    }
-    """
 
     @dataclass
     class Chosen(Message):
@@ -64,6 +53,12 @@ class LessonList(OptionList):
     def __init__(self, catalogue: Catalogue, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.catalogue = catalogue
+        self.border_title = "Lessons"
+
+    def on_focus(self) -> None:
+        self.border_title = f"{FOCUS_MARK}Lessons"
+
+    def on_blur(self) -> None:
         self.border_title = "Lessons"
 
     def show(self, statuses: dict[str, str], current: str | None) -> None:
