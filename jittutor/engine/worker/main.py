@@ -150,6 +150,7 @@ class Worker:
         from jittutor.config import worker_idle_seconds
 
         self.idle_limit = worker_idle_seconds()
+        self.serving = False  # ready and serving: only then can it be idle
         os.register_at_fork(after_in_child=self.channel.forget)
 
     def log(self, text: str) -> None:
@@ -229,7 +230,7 @@ class Worker:
                 self.leave(f"parent {parent} is gone; exiting", cancel_job=True)
             if self.heartbeats and now - self.last_message > HEARTBEAT_LOST:
                 self.leave(f"no heartbeat from the front for {HEARTBEAT_LOST:g} s; exiting", cancel_job=True)
-            if self.idle_limit and self.running_id is None and now - self.last_request > self.idle_limit:
+            if self.serving and self.idle_limit and self.running_id is None and now - self.last_request > self.idle_limit:
                 # The launcher is still there: it ends the job when this process exits.
                 self.leave(f"idle for {self.idle_limit / 60:g} min (JITTUTOR_WORKER_IDLE); exiting", cancel_job=False)
 
@@ -269,6 +270,7 @@ class Worker:
         if startup_output.strip():
             self.log(startup_output.strip()[-2000:])
         self.last_request = time.monotonic()  # idle counts from ready, not from the start of a slow import
+        self.serving = True
         self.channel.send(
             {
                 "type": "hello",
