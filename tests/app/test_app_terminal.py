@@ -161,3 +161,15 @@ def test_escape_and_tab_after_a_failed_run_leave_the_draft_unchanged(
     terminal.keys("C-q")  # quitting saves the draft: whatever Tab did would be written now
     terminal.wait_for(lambda s: "NOT YET" not in s, "the app to quit", timeout=30)
     assert draft.read_text(encoding="utf-8") == before
+
+
+def test_a_choice_and_enter_typed_together_answer_the_question(terminal: Terminal) -> None:
+    """"2" and Enter in one write (a fast typist, a paste): the pick is made before Enter confirms it."""
+    terminal.wait_for(lambda s: "worker ready" in s, "the worker to be ready")
+    terminal.keys("F5")
+    terminal.wait_for(lambda s: "Predict first" in s, "the predict question", 60)
+    terminal.keys("2", "Enter")  # one send-keys: one write to the terminal
+    screen = terminal.wait_for(lambda s: "NOT YET" in s and "Predict first" not in s, "the run after the answer", 60)
+    assert "Prediction:" in screen and "Pick a choice first" not in screen
+    terminal.keys("C-q")
+    terminal.wait_for(lambda s: "NOT YET" not in s, "the app to quit", timeout=30)

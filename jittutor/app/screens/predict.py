@@ -23,8 +23,10 @@ class PredictScreen(ModalScreen[int | None]):
         Binding("escape", "dismiss(None)", "Skip", id="predict-skip"),
         # A priority binding, so Enter with nothing picked yet says what to do instead of doing nothing.
         Binding("enter", "confirm", "Confirm", id="predict-confirm", priority=True),
+        # Priority too: "2" and Enter typed in one burst must be handled in that order. A priority
+        # Enter would otherwise run before the digit queued at the option list reached it.
         *[
-            Binding(str(n), f"pick({n - 1})", f"Choice {n}", show=False, id=f"predict-choice-{n}")
+            Binding(str(n), f"pick({n - 1})", f"Choice {n}", show=False, id=f"predict-choice-{n}", priority=True)
             for n in range(1, MAX_KEYED_CHOICES + 1)
         ],
     ]
