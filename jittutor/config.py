@@ -41,7 +41,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,6 +248,34 @@ def _lesson_dirs(
     return dirs + [Path(p).expanduser() for p in lessons or ()]
 
 
+class _Sources:
+    """Where a setting can come from, in the one order: command line, environment, settings.json."""
+
+    def __init__(self, env: Mapping[str, str], file_data: dict[str, Any], file_key: str) -> None:
+        self.env, self.file_data, self.file_key = env, file_data, file_key
+
+    def pick(self, cli: object, env_name: str, key: str) -> tuple[object, str] | None:
+        """The first value given, and where it came from ("" for the command line)."""
+        if cli is not None:
+            return cli, ""
+        if self.env.get(env_name, "").strip():
+            return self.env[env_name], env_name
+        if self.file_data.get(key) is not None:
+            return self.file_data[key], f"{self.file_key}{key}"
+        return None
+
+    def resolve(self, parse: Callable[[Any, str], Any], cli: object, env_name: str, key: str, option: str, default: Any) -> Any:
+        """The parsed value (errors name where it came from), or ``default`` when none was given."""
+        found = self.pick(cli, env_name, key)
+        return default if found is None else parse(found[0], found[1] or option)
+
+
+def _directory(value: object, source: str) -> Path:
+    if not isinstance(value, (str, Path)):
+        raise ConfigError(f"{source}: expected a directory, got {value!r}")
+    return Path(value).expanduser()
+
+
 def load_settings(
     *,
     lessons: Sequence[Path | str] | None = None,
@@ -265,56 +293,22 @@ def load_settings(
     if file_data is None:
         file_data, warnings = read_settings_file(root / SETTINGS_FILE)
     file_key = f"{root / SETTINGS_FILE}: "
-
-    def pick(cli: object, env_name: str, key: str) -> tuple[object, str] | None:
-        if cli is not None:
-            return cli, ""
-        if env.get(env_name, "").strip():
-            return env[env_name], env_name
-        if file_data.get(key) is not None:
-            return file_data[key], f"{file_key}{key}"
-        return None
-
-    dirs = _lesson_dirs(lessons, env, file_data, file_key)
+    src = _Sources(env, file_data, file_key)
     command, origin = None, "default"
-    if (found := pick(worker_cmd, WORKER_CMD_ENV, "worker_cmd")) is not None:
+    if (found := src.pick(worker_cmd, WORKER_CMD_ENV, "worker_cmd")) is not None:
         value, where = found
-        origin = where.rsplit(": ", 1)[-1] if where else "--worker-cmd"
-        origin = "settings.json" if where.startswith(file_key) else origin
+        origin = "settings.json" if where.startswith(file_key) else (where or "--worker-cmd")
         command = parse_command(value, where or "--worker-cmd")
-
-    fraction = None
-    if (found := pick(mem_fraction, MEM_FRACTION_ENV, "mem_fraction")) is not None:
-        fraction = parse_fraction(found[0], found[1] or "--mem-fraction")
-
-    timeout = DEFAULT_START_TIMEOUT
-    if (found := pick(None, START_TIMEOUT_ENV, "start_timeout")) is not None:
-        timeout = parse_seconds(found[0], found[1])
-
-    progress = None
-    if (found := pick(progress_dir, PROGRESS_DIR_ENV, "progress_dir")) is not None:
-        if not isinstance(found[0], (str, Path)):
-            raise ConfigError(f"{found[1]}: expected a directory, got {found[0]!r}")
-        progress = Path(found[0]).expanduser()
-
-    standby_choice = "auto"
-    if (found := pick(standby, STANDBY_ENV, "standby")) is not None:
-        standby_choice = parse_standby(found[0], found[1] or "--standby")
-
-    idle = DEFAULT_WORKER_IDLE
-    if (found := pick(None, WORKER_IDLE_ENV, "worker_idle")) is not None:
-        idle = parse_idle(found[0], found[1])
-
     return Settings(
         home=root,
-        lesson_dirs=tuple(dirs),
+        lesson_dirs=tuple(_lesson_dirs(lessons, env, file_data, file_key)),
         worker_cmd=command,
         worker_cmd_origin=origin,
-        mem_fraction=fraction,
-        start_timeout=timeout,
-        progress_dir=progress,
-        standby=standby_choice,
-        worker_idle=idle,
+        mem_fraction=src.resolve(parse_fraction, mem_fraction, MEM_FRACTION_ENV, "mem_fraction", "--mem-fraction", None),
+        start_timeout=src.resolve(parse_seconds, None, START_TIMEOUT_ENV, "start_timeout", "", DEFAULT_START_TIMEOUT),
+        progress_dir=src.resolve(_directory, progress_dir, PROGRESS_DIR_ENV, "progress_dir", "--progress-dir", None),
+        standby=src.resolve(parse_standby, standby, STANDBY_ENV, "standby", "--standby", "auto"),
+        worker_idle=src.resolve(parse_idle, None, WORKER_IDLE_ENV, "worker_idle", "", DEFAULT_WORKER_IDLE),
         student=_student(env, file_data, file_key),
         warnings=tuple(warnings),
     )

@@ -26,13 +26,11 @@ a thread worker). Never imports jax.
 from __future__ import annotations
 
 import os
-import queue
 import shlex
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from jittutor.config import DEFAULT_START_TIMEOUT
 from jittutor.engine import scheduler
@@ -46,15 +44,10 @@ from jittutor.engine.process import (
     worker_command,
 )
 from jittutor.engine.protocol import (
-    DeviceInfo,
-    ErrorInfo,
-    RunReport,
-    RunRequest,
     WorkerInfo,
-    from_dict,
-    to_dict,
 )
 from jittutor.engine.restarter import MAX_CRASHES, Restarter, WorkerDead, crash_cause
+from jittutor.engine.runs import CANCEL_GRACE, DEFAULT_TIMEOUT, RunsOnWorkers
 
 __all__ = [
     "CANCEL_GRACE",
@@ -73,15 +66,13 @@ __all__ = [
     "worker_command",
 ]
 
-DEFAULT_TIMEOUT = 10.0
-CANCEL_GRACE = 1.0  # seconds a cancelled run gets to stop before the worker is killed
 HEARTBEAT = 2.0  # seconds between heartbeats to each worker (it leaves after worker.main.HEARTBEAT_LOST without)
 QUEUE_POLL = 5.0  # seconds between asking squeue why a queued start waits
 
 StatusCallback = Callable[[str, str], None]
 
 
-class WorkerPool:
+class WorkerPool(RunsOnWorkers):
     """An active worker, a pre-warmed standby, deadlines, and crash recovery."""
 
     def __init__(
@@ -238,29 +229,6 @@ class WorkerPool:
             self._set_status("ready", f"jax {info.jax_version}")
         return info
 
-    def devices(self, refresh: bool = False) -> list[DeviceInfo]:
-        """The devices the worker sees; ``refresh`` asks it again (memory in use changes)."""
-        info = self.info()
-        if not refresh:
-            return info.devices
-        with self._run_lock:
-            worker = self._active
-            assert worker is not None
-            self._drain(worker)
-            worker.send({"op": "devices"})
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                try:
-                    msg = worker.inbox.get(timeout=0.1)
-                except queue.Empty:
-                    continue
-                if msg is None:
-                    break
-                if msg.get("type") == "devices":
-                    info.devices = [from_dict(DeviceInfo, d) for d in msg["devices"]]
-                    break
-        return info.devices
-
     def close(self) -> None:
         """Stop every worker this pool started."""
         with self._lock:
@@ -328,209 +296,3 @@ class WorkerPool:
         self._replace_active()
 
     # -- running --------------------------------------------------------------
-
-    def cancel(self) -> None:
-        """Cancel the run in progress, if any (callable from any thread)."""
-        self._cancel.set()
-
-    @staticmethod
-    def _drain(worker: WorkerProcess) -> None:
-        while True:
-            try:
-                msg = worker.inbox.get_nowait()
-            except queue.Empty:
-                return
-            if msg is None:
-                worker.inbox.put(None)
-                return
-
-    def _acquire_run(self, preempt: bool) -> None:
-        if not preempt:
-            self._run_lock.acquire()
-            return
-        # Keep cancelling until the run that holds the lock has let go: a single
-        # cancel could be cleared by a run that is just starting.
-        while not self._run_lock.acquire(timeout=0.02):
-            self._cancel.set()
-
-    def run(self, request: RunRequest, timeout: float = DEFAULT_TIMEOUT, *, preempt: bool = False) -> RunReport:
-        """Run ``request`` in the worker within ``timeout`` seconds.
-
-        Always returns a report for faults of the student's code (``timeout``,
-        ``worker-crashed``); raises :class:`RunCancelled` if :meth:`cancel` was
-        called, :class:`WorkerDead` after too many crashes in a row, and
-        :class:`WorkerStartError` if no worker can start at all.
-
-        Runs never overlap. A second call from another thread waits for the
-        first to finish; with ``preempt=True`` it cancels the run in progress
-        instead (that caller gets :class:`RunCancelled`, the worker is kept if
-        the code could be interrupted, replaced if not) and starts at once.
-        This is what "the student pressed F5 again" wants.
-        """
-        self._acquire_run(preempt)
-        try:
-            return self._run_locked(request, timeout)
-        finally:
-            self._run_lock.release()
-
-    def _run_locked(self, request: RunRequest, timeout: float) -> RunReport:
-        self._cancel.clear()
-        self._check_dead()
-        with self._lock:
-            gone = self._active is not None and self._active.info is not None and not self._active.alive()
-        if gone:  # it ended between runs (idle, the scheduler) and its exit is still being noticed
-            self._ended_between_runs(self._active)  # type: ignore[arg-type]
-        info = self.info(cancel=self._cancel)
-        worker = self._active
-        assert worker is not None
-        self._busy = worker
-        try:
-            return self._run_on(worker, info, request, timeout)
-        finally:
-            self._busy = None
-
-    def _run_on(self, worker: WorkerProcess, info: WorkerInfo, request: RunRequest, timeout: float) -> RunReport:
-        self._drain(worker)
-        self._run_id += 1
-        run_id = self._run_id
-        self._set_status("busy", request.entry)
-        started = time.monotonic()
-        if not worker.send({"op": "run", "id": run_id, "request": to_dict(request)}):
-            return self._crashed(worker, info, request, started)
-        deadline = started + timeout
-        cancel_sent_at: float | None = None
-        reason = ""
-        while True:
-            try:
-                msg = worker.inbox.get(timeout=0.02)
-            except queue.Empty:
-                msg = {}
-            if msg is None:
-                if reason == "cancel":
-                    self._replace_active()
-                    raise RunCancelled("run cancelled")
-                return self._crashed(worker, info, request, started)
-            if msg.get("type") == "result" and msg.get("id") == run_id:
-                return self._finish(worker, info, msg, reason, timeout, started, request)
-            if msg.get("type") == "error" and msg.get("id") == run_id:
-                self._set_status("ready")
-                raise EngineError(f"the worker failed internally: {msg.get('message')}")
-            now = time.monotonic()
-            if cancel_sent_at is None:
-                if self._cancel.is_set():
-                    reason = "cancel"
-                elif now > deadline:
-                    reason = "timeout"
-                if reason:
-                    worker.send({"op": "cancel", "id": run_id, "reason": reason})
-                    cancel_sent_at = now
-            elif now > cancel_sent_at + CANCEL_GRACE:
-                # SIGINT did not stop it (a loop inside XLA): kill, and the standby takes over.
-                self._replace_active()
-                if reason == "cancel":
-                    raise RunCancelled("run cancelled; the worker was restarted")
-                return self._timeout_report(info, request, timeout, None, restarted=True)
-
-    def _finish(
-        self,
-        worker: WorkerProcess,
-        info: WorkerInfo,
-        msg: dict[str, Any],
-        reason: str,
-        timeout: float,
-        started: float,
-        request: RunRequest,
-    ) -> RunReport:
-        self.restarter.ran()
-        data = msg.get("report")
-        report = from_dict(RunReport, data) if data else None
-        retire = msg.get("retire")
-        if retire:
-            # The run changed the worker in a way it cannot undo: the next run gets a fresh one.
-            self.retirements += 1
-            self._replace_active()
-            if report is not None:
-                report.worker_retired = str(retire)[:2000]
-        else:
-            self._set_status("ready")
-        if msg.get("interrupted") or reason:
-            if reason == "cancel":
-                raise RunCancelled("run cancelled")
-            report = self._timeout_report(info, request, timeout, report, restarted=False)
-        assert report is not None
-        report.worker_pid = worker.pid
-        return report
-
-    def _timeout_report(
-        self, info: WorkerInfo, request: RunRequest, timeout: float, partial: RunReport | None, restarted: bool
-    ) -> RunReport:
-        report = partial or RunReport(device=request.device or info.default_device, jax_version=info.jax_version)
-        where = report.error
-        message = f"The run did not finish within the {timeout:g} s deadline and was stopped"
-        if where is not None and where.line is not None:
-            message += f" while running line {where.line}: {where.code or ''}".rstrip(": ")
-        if restarted:
-            message += " (the code was stuck where Python cannot interrupt it, e.g. a loop inside XLA; the worker was replaced)"
-        report.error = ErrorInfo(
-            type="Timeout",
-            message=message + ".",
-            kind="timeout",
-            line=where.line if where else None,
-            code=where.code if where else None,
-            filename=where.filename if where else None,
-            traceback=where.traceback if where else "",
-        )
-        report.interrupted = True
-        return report
-
-    def _crashed(self, worker: WorkerProcess, info: WorkerInfo, request: RunRequest, started: float) -> RunReport:
-        try:
-            worker.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        worker.stderr_done.wait(2.0)  # the launcher's last words (srun's CANCELLED line) come on stderr
-        ended = scheduler.ended_by_scheduler(list(worker.stderr_tail))
-        if ended is not None:
-            return self._ended(worker, info, request, started, *ended)
-        error, dead = self.restarter.crashed(worker.returncode_seen(), list(worker.stderr_tail), request)
-        if dead:
-            with self._lock:
-                old, self._active = self._active, None
-                standby, self._standby = self._standby, None
-            for w in (old, standby):
-                if w is not None:
-                    threading.Thread(target=w.kill, daemon=True).start()
-            self._set_status("dead", self.dead_reason or "")
-        else:
-            self._replace_active()
-        return RunReport(
-            device=request.device or info.default_device,
-            jax_version=info.jax_version,
-            error=error,
-            seconds=time.monotonic() - started,
-            worker_pid=worker.pid,
-        )
-
-    def _ended(
-        self, worker: WorkerProcess, info: WorkerInfo, request: RunRequest, started: float, why: str, line: str
-    ) -> RunReport:
-        """The scheduler ended the worker's job: not the code's fault, not a crash; the next run starts a new job."""
-        self._replace_active(respawn=False)
-        self.last_ending = f"the scheduler ended the last worker ({why})"
-        self._set_status("stopped", f"{self.last_ending}; the next run starts a new one")
-        error = ErrorInfo(
-            type="WorkerEnded",
-            message=(
-                f"The scheduler ended the worker's job while it ran your code: {why}. It said: {line}"
-                " This is not your code's doing and does not count as an attempt; the next run starts a new job."
-            ),
-            kind="worker-ended",
-            traceback="\n".join(line for line in list(worker.stderr_tail)[-12:] if line.strip()),
-        )
-        return RunReport(
-            device=request.device or info.default_device,
-            jax_version=info.jax_version,
-            error=error,
-            seconds=time.monotonic() - started,
-            worker_pid=worker.pid,
-        )
