@@ -100,7 +100,9 @@ def _standby_ready(pool: WorkerPool, timeout: float = 120) -> None:
 
 def bench_replacement(pool: WorkerPool, rounds: int) -> dict[str, float]:
     crash = RunRequest(source="import os\ndef f(x):\n    os._exit(9)\n", entry="f", cases=[CaseSpec("1.0")])
-    simple = RunRequest(source="def f(x):\n    return x\n", entry="f", cases=[CaseSpec("1.0")], repeats=1, min_repeats=1)
+    simple = RunRequest(
+        source="def f(x):\n    return x\n", entry="f", cases=[CaseSpec("1.0")], repeats=1, min_repeats=1
+    )
     to_report, to_next = [], []
     for _ in range(rounds):
         _standby_ready(pool)
@@ -131,7 +133,11 @@ def bench_cli_version(rounds: int) -> dict[str, float]:
         subprocess.run([sys.executable, "-c", "pass"], check=True)
         bare.append(time.perf_counter() - t0)
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys; from jittutor.cli.main import main\ntry:\n main(['--version'])\nexcept SystemExit: pass\nprint('jax' in sys.modules)"],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from jittutor.cli.main import main\ntry:\n main(['--version'])\nexcept SystemExit: pass\nprint('jax' in sys.modules)",
+        ],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -207,7 +213,11 @@ def main() -> None:
         ("same report through the warm worker", f"{overhead['worker_ms']:.1f} ms", ""),
         ("worker overhead", f"{overhead['overhead_ms']:.1f} ms", "<= 20 ms"),
         ("crash -> crash report", f"{replacement['crash_report_ms']:.0f} ms", ""),
-        ("crash -> next result (standby takes over)", f"{replacement['next_result_after_crash_ms']:.0f} ms", "<= 200 ms"),
+        (
+            "crash -> next result (standby takes over)",
+            f"{replacement['next_result_after_crash_ms']:.0f} ms",
+            "<= 200 ms",
+        ),
         (f"cold `{cli['command']}`", f"{cli['cli_version_ms']:.0f} ms", "<= 300 ms"),
         ("  (bare `python -c pass`)", f"{cli['bare_python_ms']:.0f} ms", ""),
         ("  imports jax?", "yes" if cli["imports_jax"] else "no", "no"),

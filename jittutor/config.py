@@ -264,7 +264,9 @@ class _Sources:
             return self.file_data[key], f"{self.file_key}{key}"
         return None
 
-    def resolve(self, parse: Callable[[Any, str], Any], cli: object, env_name: str, key: str, option: str, default: Any) -> Any:
+    def resolve(
+        self, parse: Callable[[Any, str], Any], cli: object, env_name: str, key: str, option: str, default: Any
+    ) -> Any:
         """The parsed value (errors name where it came from), or ``default`` when none was given."""
         found = self.pick(cli, env_name, key)
         return default if found is None else parse(found[0], found[1] or option)
@@ -304,7 +306,9 @@ def load_settings(
         lesson_dirs=tuple(_lesson_dirs(lessons, env, file_data, file_key)),
         worker_cmd=command,
         worker_cmd_origin=origin,
-        mem_fraction=src.resolve(parse_fraction, mem_fraction, MEM_FRACTION_ENV, "mem_fraction", "--mem-fraction", None),
+        mem_fraction=src.resolve(
+            parse_fraction, mem_fraction, MEM_FRACTION_ENV, "mem_fraction", "--mem-fraction", None
+        ),
         start_timeout=src.resolve(parse_seconds, None, START_TIMEOUT_ENV, "start_timeout", "", DEFAULT_START_TIMEOUT),
         progress_dir=src.resolve(_directory, progress_dir, PROGRESS_DIR_ENV, "progress_dir", "--progress-dir", None),
         standby=src.resolve(parse_standby, standby, STANDBY_ENV, "standby", "--standby", "auto"),

@@ -22,7 +22,9 @@ def worker_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def jittutor(*args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def jittutor(
+    *args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     """Run the CLI as a user would, in a subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "jittutor", *args],

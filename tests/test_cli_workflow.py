@@ -28,7 +28,12 @@ DEADLINE = 120.0  # seconds to wait for one piece of output; generous for a load
 
 def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "jittutor", *args], capture_output=True, text=True, env=worker_env(), cwd=cwd, timeout=180
+        [sys.executable, "-m", "jittutor", *args],
+        capture_output=True,
+        text=True,
+        env=worker_env(),
+        cwd=cwd,
+        timeout=180,
     )
 
 
@@ -101,7 +106,9 @@ def test_watch_without_a_file_says_how_to_start(tmp_path: Path) -> None:
     assert "jittutor start static-args" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_watch_falls_back_to_the_saved_draft(tmp_path: Path, jittutor_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_watch_falls_back_to_the_saved_draft(
+    tmp_path: Path, jittutor_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from jittutor.cli.watch import watched_file
     from jittutor.tutoring.session import LessonSession
 
@@ -287,7 +294,9 @@ def test_watch_in_a_terminal_single_keys_and_ctrl_c_restores_it(tmp_path: Path) 
     pid, fd = pty.fork()
     if pid == 0:  # the child: the watcher on the terminal
         os.chdir(tmp_path)
-        os.execve(sys.executable, [sys.executable, "-m", "jittutor", "watch", "static-args"], {**worker_env(TERM="xterm")})
+        os.execve(
+            sys.executable, [sys.executable, "-m", "jittutor", "watch", "static-args"], {**worker_env(TERM="xterm")}
+        )
     out = b""
 
     def wait_for(needle: bytes) -> None:

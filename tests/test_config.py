@@ -31,11 +31,21 @@ def test_defaults(tmp_path: Path) -> None:
 def test_command_line_beats_environment_beats_file(tmp_path: Path) -> None:
     _write_settings(tmp_path, {"worker_cmd": "srun x", "mem_fraction": 0.5, "start_timeout": 30, "progress_dir": "/f"})
     s = load_settings(environ=_env(tmp_path))
-    assert (s.worker_cmd, s.worker_cmd_origin, s.mem_fraction, s.start_timeout) == ("srun x", "settings.json", 0.5, 30.0)
+    assert (s.worker_cmd, s.worker_cmd_origin, s.mem_fraction, s.start_timeout) == (
+        "srun x",
+        "settings.json",
+        0.5,
+        30.0,
+    )
     assert s.progress_dir == Path("/f")
     env = _env(tmp_path, JITTUTOR_WORKER_CMD="ssh y", JITTUTOR_MEM_FRACTION="0.25", JITTUTOR_PROGRESS_DIR="/e")
     s = load_settings(environ=env)
-    assert (s.worker_cmd, s.worker_cmd_origin, s.mem_fraction, s.progress_dir) == ("ssh y", "JITTUTOR_WORKER_CMD", 0.25, Path("/e"))
+    assert (s.worker_cmd, s.worker_cmd_origin, s.mem_fraction, s.progress_dir) == (
+        "ssh y",
+        "JITTUTOR_WORKER_CMD",
+        0.25,
+        Path("/e"),
+    )
     s = load_settings(worker_cmd="z", mem_fraction="1", progress_dir="/c", environ=env)
     assert (s.worker_cmd, s.worker_cmd_origin, s.mem_fraction, s.progress_dir) == ("z", "--worker-cmd", 1.0, Path("/c"))
     assert s.worker_env(env)["JITTUTOR_MEM_FRACTION"] == "1"  # type: ignore[index]
@@ -61,7 +71,9 @@ def test_lesson_directories_add_up(tmp_path: Path) -> None:
         ({}, {"progress_dir": 3}, "settings.json: progress_dir"),
     ],
 )
-def test_a_value_that_cannot_be_used_names_where_it_came_from(tmp_path: Path, env: dict[str, str], data: dict, named: str) -> None:
+def test_a_value_that_cannot_be_used_names_where_it_came_from(
+    tmp_path: Path, env: dict[str, str], data: dict, named: str
+) -> None:
     _write_settings(tmp_path, data)
     with pytest.raises(ConfigError, match=named):
         load_settings(environ=_env(tmp_path, **env))
@@ -76,7 +88,15 @@ def test_bad_command_line_value_names_the_option(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("4G", 4 << 30), ("4GB", 4 << 30), ("4GiB", 4 << 30), ("4096M", 4 << 30), ("1.5g", 3 << 29), ("1048576", 1 << 20), ("512k", 512 << 10)],
+    [
+        ("4G", 4 << 30),
+        ("4GB", 4 << 30),
+        ("4GiB", 4 << 30),
+        ("4096M", 4 << 30),
+        ("1.5g", 3 << 29),
+        ("1048576", 1 << 20),
+        ("512k", 512 << 10),
+    ],
 )
 def test_memory_sizes(text: str, expected: int) -> None:
     assert parse_size(text, "X") == expected

@@ -20,7 +20,9 @@ def sum_squared_error(a, b):
 """
 
 
-def run(pool: WorkerPool, source: str, entry: str = "f", args: tuple[str, ...] = ("1.0",), timeout: float = 10.0, **kw) -> RunReport:
+def run(
+    pool: WorkerPool, source: str, entry: str = "f", args: tuple[str, ...] = ("1.0",), timeout: float = 10.0, **kw
+) -> RunReport:
     req = RunRequest(source=source, entry=entry, cases=[CaseSpec(a) for a in args], **kw)
     return pool.run(req, timeout=timeout)
 
@@ -123,7 +125,7 @@ def test_output_is_captured_and_never_corrupts_the_channel(pool: WorkerPool) -> 
         "os.write(2, b'raw fd2\\n')\n"
         "def f(x):\n"
         "    print('called with', x)\n"
-        "    sys.stdout.write('{\"type\": \"result\", \"id\": 999}\\n')\n"
+        '    sys.stdout.write(\'{"type": "result", "id": 999}\\n\')\n'
         "    return x\n"
     )
     report = run(pool, src, "f", ("1.0",))

@@ -83,7 +83,9 @@ def test_source_imports(path: Path) -> None:
 
 def _loaded_after(code: str) -> set[str]:
     probe = code + "\nimport sys\nprint(' '.join(sorted(m.split('.')[0] for m in sys.modules)))\n"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, env=worker_env(), timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, env=worker_env(), timeout=300
+    )
     assert out.returncode == 0, out.stderr
     return set(out.stdout.splitlines()[-1].split())
 

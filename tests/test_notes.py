@@ -106,7 +106,9 @@ def test_a_discarded_jit_is_surfaced_in_words(pool: WorkerPool) -> None:
 
 def test_static_parameters_are_read_from_the_source() -> None:
     assert static_parameters(STATIC_FIX) == ["x"]
-    assert static_parameters("import jax\nfrom functools import partial\n@partial(jax.jit, static_argnames=('n',))\ndef f(x, n):\n    return x\n") == ["n"]
+    assert static_parameters(
+        "import jax\nfrom functools import partial\n@partial(jax.jit, static_argnames=('n',))\ndef f(x, n):\n    return x\n"
+    ) == ["n"]
     assert static_parameters("@jax.jit\ndef f(x):\n    return x\n") == []
     assert static_parameters("def f(:\n") == []
     assert discarded_jit_lines(DISCARDED) == [10] and discarded_jit_lines(STATIC_FIX) == []
@@ -117,8 +119,16 @@ def _case(eager_s: float, jit_s: float, eager_value: ValueSummary, match: bool |
     return CaseReport(
         args="1.0",
         eager=ModeReport(mode="eager", ok=True, value=eager_value, seconds=eager_s),
-        jit=ModeReport(mode="jit", ok=True, value=jit_value, seconds=jit_s, trace_seconds=0.001,
-                       lower_seconds=0.002, backend_compile_seconds=0.007, compiles=1),  # fmt: skip
+        jit=ModeReport(
+            mode="jit",
+            ok=True,
+            value=jit_value,
+            seconds=jit_s,
+            trace_seconds=0.001,
+            lower_seconds=0.002,
+            backend_compile_seconds=0.007,
+            compiles=1,
+        ),  # fmt: skip
         match=match,
     )
 

@@ -139,7 +139,9 @@ def _judge(session: LessonSession, report: RunReport, text: str = "def f(x): ...
 def test_a_failure_shows_the_first_rung_and_records_the_attempt(jittutor_home: Path) -> None:
     session = _session(jittutor_home)
     checked = _judge(session, _failing_report())
-    assert checked.hints == [STATIC_ARGS.hints[0]] and checked.total_hints == len(ladder_for(STATIC_ARGS, "tracer-bool"))
+    assert checked.hints == [STATIC_ARGS.hints[0]] and checked.total_hints == len(
+        ladder_for(STATIC_ARGS, "tracer-bool")
+    )
     saved = State.load(jittutor_home).lesson("static-args")
     assert (saved.attempts, saved.status, saved.last_failure, saved.ladder, saved.ladder_revealed) == (
         1, "in-progress", "tracer-bool", "tracer-bool", 1,
@@ -186,7 +188,9 @@ def test_a_job_the_scheduler_ended_is_not_an_attempt(jittutor_home: Path) -> Non
     ended = RunReport(
         device="cpu:0",
         jax_version="0.10.2",
-        error=ErrorInfo(type="WorkerEnded", message="*** STEP 7.0 ON n1 CANCELLED AT now DUE TO TIME LIMIT ***", kind="worker-ended"),
+        error=ErrorInfo(
+            type="WorkerEnded", message="*** STEP 7.0 ON n1 CANCELLED AT now DUE TO TIME LIMIT ***", kind="worker-ended"
+        ),
     )
     checked = _judge(session, ended)
     assert not checked.passed

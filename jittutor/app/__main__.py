@@ -11,7 +11,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jittutor.app", description="The jittutor terminal app.")
     parser.add_argument("--lesson", metavar="ID", help="open this lesson first")
     parser.add_argument("--device", metavar="DEVICE", help="run on this device (cpu, cpu:1, gpu:0, ...)")
-    parser.add_argument("--lessons", action="append", type=Path, metavar="DIR", help="extra lesson directory (repeatable)")
+    parser.add_argument(
+        "--lessons", action="append", type=Path, metavar="DIR", help="extra lesson directory (repeatable)"
+    )
     parser.add_argument("--worker-cmd", metavar="CMD", help="command that starts a worker (default: this Python)")
     parser.add_argument("--mem-fraction", metavar="F", help="share of GPU memory the worker may take")
     args = parser.parse_args(argv)

@@ -72,7 +72,9 @@ def _option_parents() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser,
     return lesson_opts, worker_opts, running
 
 
-def _student_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, running: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def _student_commands(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser, running: argparse.ArgumentParser
+) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("list", parents=[common], help="lessons in order, with your progress")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=student.cmd_list)
@@ -86,7 +88,9 @@ def _student_commands(sub: argparse._SubParsersAction, common: argparse.Argument
     p.add_argument("dir", metavar="DIR", nargs="?", default=".", help="where to write it (default: here)")
     p.set_defaults(func=student.cmd_start)
 
-    p = sub.add_parser("check", parents=[common, running], help="check your code against a lesson (exit 0 passed, 1 not yet)")
+    p = sub.add_parser(
+        "check", parents=[common, running], help="check your code against a lesson (exit 0 passed, 1 not yet)"
+    )
     p.add_argument("lesson", metavar="LESSON")
     p.add_argument(
         "file", metavar="FILE", nargs="?",
@@ -128,7 +132,9 @@ def _student_commands(sub: argparse._SubParsersAction, common: argparse.Argument
     p.set_defaults(func=student.cmd_devices)
 
 
-def _running_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser, running: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def _running_commands(
+    sub: argparse._SubParsersAction, common: argparse.ArgumentParser, running: argparse.ArgumentParser
+) -> None:  # type: ignore[type-arg]
     """``run`` and ``explain``: any function, any pasted error."""
     p = sub.add_parser("run", parents=[common, running], help="run any function with and without jit")
     p.add_argument("file", metavar="FILE", help="a Python file (- for stdin)")
@@ -137,14 +143,15 @@ def _running_commands(sub: argparse._SubParsersAction, common: argparse.Argument
         "--args", action="append", required=True, metavar="EXPR",
         help="an argument list, e.g. 'jnp.ones(3), 2.0' (repeat for more cases)",
     )  # fmt: skip
-    p.add_argument("--max-compiles", type=int, metavar="N", help="fail if jit compiles more than N times across the cases")
+    p.add_argument(
+        "--max-compiles", type=int, metavar="N", help="fail if jit compiles more than N times across the cases"
+    )
     p.set_defaults(func=student.cmd_run)
 
     p = sub.add_parser("explain", help="explain a pasted JAX error or traceback")
     p.add_argument("file", metavar="FILE", nargs="?", help="a file with the error text (default or -: stdin)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=student.cmd_explain)
-
 
 
 def _workshop_commands(
@@ -154,22 +161,32 @@ def _workshop_commands(
     worker_opts: argparse.ArgumentParser,
 ) -> None:
     p = sub.add_parser("validate", parents=[worker_opts], help="check lesson files (exit 1 if any is invalid)")
-    p.add_argument("paths", metavar="PATH", nargs="*", help="lesson files or directories (default: the built-in lessons)")
+    p.add_argument(
+        "paths", metavar="PATH", nargs="*", help="lesson files or directories (default: the built-in lessons)"
+    )
     p.add_argument(
         "--contract", action="store_true",
         help="also run each lesson's starter (it must fail with starter_fails_with) and solution (it must pass)",
     )  # fmt: skip
     p.add_argument("--device", metavar="D", help="with --contract: the device to run on")
     p.add_argument(
-        "--timeout", type=_positive_float, default=60.0, metavar="S", help="with --contract: deadline per run (default 60)"
+        "--timeout",
+        type=_positive_float,
+        default=60.0,
+        metavar="S",
+        help="with --contract: deadline per run (default 60)",
     )
     p.set_defaults(func=workshop.cmd_validate)
 
     p = sub.add_parser("new", help="write a working lesson skeleton to edit (never overwrites)")
     p.add_argument("lesson_id", metavar="LESSON_ID", help="the new lesson's id: lowercase letters, digits, dashes")
-    p.add_argument("--dir", default=".", metavar="DIR", help="the lesson pack directory (default: here; created if missing)")
+    p.add_argument(
+        "--dir", default=".", metavar="DIR", help="the lesson pack directory (default: here; created if missing)"
+    )
     p.add_argument("--title", metavar="TEXT", help="the lesson's title")
-    p.add_argument("--order", type=int, default=1000, metavar="N", help="position in the list (built-in lessons use 10, 20, ...)")
+    p.add_argument(
+        "--order", type=int, default=1000, metavar="N", help="position in the list (built-in lessons use 10, 20, ...)"
+    )
     p.set_defaults(func=workshop.cmd_new)
 
     p = sub.add_parser("progress", parents=[lesson_opts], help="export your progress, or collect a room's exports")
@@ -187,7 +204,9 @@ def _workshop_commands(
     p = sub.add_parser("serve", parents=[common], help="serve the tutor to a web browser (textual-serve)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
-    p.add_argument("--public-url", metavar="URL", help="the URL browsers use to reach this server, if not http://HOST:PORT")
+    p.add_argument(
+        "--public-url", metavar="URL", help="the URL browsers use to reach this server, if not http://HOST:PORT"
+    )
     p.add_argument("--lesson", metavar="ID", help="open this lesson first")
     p.add_argument("--device", metavar="D", help="device to start the app on")
     p.set_defaults(func=workshop.cmd_serve)

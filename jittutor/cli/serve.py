@@ -79,7 +79,9 @@ def serve(
     try:
         from textual_serve.server import Server
     except ImportError as exc:
-        raise ServeError(f"serving to a browser needs textual-serve ({exc}); install it: pip install textual-serve") from None
+        raise ServeError(
+            f"serving to a browser needs textual-serve ({exc}); install it: pip install textual-serve"
+        ) from None
 
     url = public_url or public_url_for(host, port)
     command = app_command(app_args)

@@ -226,7 +226,10 @@ class Watch:
         from jittutor.present.tables import format_checked
 
         lesson = self.session.lesson
-        lines = [f"jittutor watch: {lesson.title} ({lesson.id})", f"watching {self.path}" + (f" ({self.why})" if self.why else "")]
+        lines = [
+            f"jittutor watch: {lesson.title} ({lesson.id})",
+            f"watching {self.path}" + (f" ({self.why})" if self.why else ""),
+        ]
         if self.checks:
             lines.append(f"check {self.checks} at {self.when}")
         lines.append("")

@@ -185,7 +185,9 @@ def _recompiles_finding(report: RunReport, max_compiles: int | None, steady: lis
         return None
     parts = []
     if over_budget:
-        parts.append(f"{report.compiles} compilations for {total} case{'s' if total != 1 else ''} (at most {max_compiles})")
+        parts.append(
+            f"{report.compiles} compilations for {total} case{'s' if total != 1 else ''} (at most {max_compiles})"
+        )
     if steady:
         recompiled = sum(report.cases[i].jit.steady_compiles for i in steady)
         parts.append(f"recompiled on repeated calls ({recompiled} extra compilations)")

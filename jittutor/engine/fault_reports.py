@@ -19,7 +19,9 @@ def timeout_report(
     if where is not None and where.line is not None:
         message += f" while running line {where.line}: {where.code or ''}".rstrip(": ")
     if restarted:
-        message += " (the code was stuck where Python cannot interrupt it, e.g. a loop inside XLA; the worker was replaced)"
+        message += (
+            " (the code was stuck where Python cannot interrupt it, e.g. a loop inside XLA; the worker was replaced)"
+        )
     report.error = ErrorInfo(
         type="Timeout",
         message=message + ".",

@@ -129,7 +129,9 @@ class CaseReport:
     jit: ModeReport
     match: bool | None = None  # eager and jit agree (allclose); None if either failed or it could not be told
     max_abs_diff: float | None = None
-    match_note: str | None = None  # why ``match`` is None although both modes ran (e.g. the comparison ran out of memory)
+    match_note: str | None = (
+        None  # why ``match`` is None although both modes ran (e.g. the comparison ran out of memory)
+    )
     expected_ok: bool | None = None  # None when the case has no expected value
     expected: str | None = None  # summary of the expected value
     args_error: ErrorInfo | None = None  # the argument expression itself failed

@@ -91,7 +91,9 @@ class Restarter:
         if self.dead_reason is not None:
             raise WorkerDead(self.dead_reason)
 
-    def crashed(self, returncode: int | None, stderr_tail: Sequence[str], request: RunRequest) -> tuple[ErrorInfo, bool]:
+    def crashed(
+        self, returncode: int | None, stderr_tail: Sequence[str], request: RunRequest
+    ) -> tuple[ErrorInfo, bool]:
         """Word a crash for the student; the bool says whether the worker is now dead."""
         how = describe_exit(returncode)
         tail = [line for line in stderr_tail if line.strip()]

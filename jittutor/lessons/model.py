@@ -83,6 +83,3 @@ class Lesson:
     predict: Predict | None = None
     path: Path | None = None
     lines: dict[str, int] = field(default_factory=dict, repr=False)
-
-
-

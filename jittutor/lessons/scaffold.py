@@ -122,7 +122,9 @@ def new_lesson(lesson_id: str, directory: Path, *, title: str | None = None, ord
     for suffix in LESSON_SUFFIXES:
         existing = directory / f"{lesson_id}{suffix}"
         if existing.exists():
-            raise ScaffoldError(f"{display_path(existing)} already exists; not overwriting it (pick another id or delete it)")
+            raise ScaffoldError(
+                f"{display_path(existing)} already exists; not overwriting it (pick another id or delete it)"
+            )
     if directory.exists() and not directory.is_dir():
         raise ScaffoldError(f"{display_path(directory)}: not a directory")
     directory.mkdir(parents=True, exist_ok=True)

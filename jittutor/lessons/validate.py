@@ -122,7 +122,12 @@ def _validate(p: FieldReader, data: dict[str, Any], path: Path | None) -> Lesson
     if p.errors:
         return None
     return Lesson(
-        **{**about, "title": about["title"].strip(), "docs": about["docs"].strip(), "summary": about["summary"].strip()},
+        **{
+            **about,
+            "title": about["title"].strip(),
+            "docs": about["docs"].strip(),
+            "summary": about["summary"].strip(),
+        },
         **code,
         cases=cases,
         hints=hints,
@@ -158,7 +163,9 @@ def _check_ladder(p: FieldReader, path: str, rungs: Any, sources: list[Any]) -> 
     if not isinstance(rungs, list):
         return
     if len(rungs) > MAX_HINTS:
-        p.error(path, f"{len(rungs)} rungs; a ladder has at most {MAX_HINTS} (nudge, concept, the fix in words, in code)")
+        p.error(
+            path, f"{len(rungs)} rungs; a ladder has at most {MAX_HINTS} (nudge, concept, the fix in words, in code)"
+        )
     seen: set[str] = set()
     params = _parameters(sources)
     for n, rung in enumerate(rungs):

@@ -104,8 +104,6 @@ def report_json(report: RunReport, verdict: Verdict, lesson_id: str | None = Non
     return data
 
 
-
-
 def checked_json(checked: Checked) -> dict[str, Any]:
     """``check --json``: the run, the whole ladder for graders, and how much of it is revealed."""
     data = report_json(checked.report, checked.verdict, checked.lesson.id)

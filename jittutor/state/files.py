@@ -104,7 +104,6 @@ def remove_stale_temp_files(directory: Path, max_age: float = STALE_TEMP_AGE) ->
     return removed
 
 
-
 def quarantine(path: Path) -> Path:
     """Move a damaged file aside as ``NAME.corrupt-TIMESTAMP`` (kept for the user); returns the new path."""
     backup = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")

@@ -26,7 +26,9 @@ class ContractResult:
         return f"{'ok  ' if self.ok else 'FAIL'} {self.lesson_id}: {self.message}"
 
 
-def check_contract(lesson: Lesson, pool: WorkerPool, device: str | None = None, timeout: float = 60.0) -> ContractResult:
+def check_contract(
+    lesson: Lesson, pool: WorkerPool, device: str | None = None, timeout: float = 60.0
+) -> ContractResult:
     """Run the lesson's starter and solution and compare with what the lesson promises."""
     problems: list[str] = []
     starter = grade(lesson, pool.run(lesson_request(lesson, lesson.starter, device), timeout=timeout))

@@ -17,7 +17,7 @@ import ast
 import math
 from dataclasses import dataclass, field
 
-from jittutor.engine.protocol import CaseReport, RunReport, RunRequest
+from jittutor.engine.protocol import CaseReport, ModeReport, RunReport, RunRequest
 from jittutor.present.cells import seconds_text
 
 #: A steady call cheaper than this is dominated by dispatch, not by the work (order of magnitude, CPU).
@@ -72,7 +72,11 @@ def static_parameters(source: str) -> list[str]:
             if kw.arg == "static_argnames":
                 names += [str(v) for v in _literal_names(kw.value)]
             elif kw.arg == "static_argnums" and target in params:
-                names += [params[target][i] for i in _literal_names(kw.value) if isinstance(i, int) and i < len(params[target])]
+                names += [
+                    params[target][i]
+                    for i in _literal_names(kw.value)
+                    if isinstance(i, int) and i < len(params[target])
+                ]
     for fn in (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
         for deco in fn.decorator_list:
             if isinstance(deco, ast.Call) and (_is_jit(deco.func) or _is_partial_of_jit(deco)):
@@ -80,7 +84,11 @@ def static_parameters(source: str) -> list[str]:
                     if kw.arg == "static_argnames":
                         names += [str(v) for v in _literal_names(kw.value)]
                     elif kw.arg == "static_argnums":
-                        names += [params[fn.name][i] for i in _literal_names(kw.value) if isinstance(i, int) and i < len(params[fn.name])]
+                        names += [
+                            params[fn.name][i]
+                            for i in _literal_names(kw.value)
+                            if isinstance(i, int) and i < len(params[fn.name])
+                        ]
     return list(dict.fromkeys(names))
 
 
@@ -150,59 +158,75 @@ def _compile_note(report: RunReport, static: list[str]) -> Note | None:
     return None
 
 
-def _timing_notes(case: CaseReport) -> list[Note]:
-    jit, eager = case.jit, case.eager
-    notes: list[Note] = []
-    phases = [(name, s) for name, s in (("tracing", jit.trace_seconds), ("lowering", jit.lower_seconds), ("compiling", jit.backend_compile_seconds)) if s is not None]
-    compile_total = jit.compile_seconds
-    if phases and compile_total:
-        split = ", ".join(f"{seconds_text(s)} {name}" for name, s in phases)
-        notes.append(
-            Note(
-                "compile-split",
-                f"The first jit call spent {seconds_text(compile_total)} before running: {split}. "
-                "Tracing runs your Python once with tracers; lowering turns the jaxpr into XLA; compiling builds machine code.",
-                {"trace_seconds": jit.trace_seconds or 0.0, "lower_seconds": jit.lower_seconds or 0.0,
-                 "backend_compile_seconds": jit.backend_compile_seconds or 0.0, "compile_seconds": compile_total},
-            )  # fmt: skip
+def _compile_split_note(jit: ModeReport) -> Note | None:
+    """Where the first jit call spent its time before running."""
+    phases = [
+        (name, s)
+        for name, s in (
+            ("tracing", jit.trace_seconds),
+            ("lowering", jit.lower_seconds),
+            ("compiling", jit.backend_compile_seconds),
         )
-    if eager.seconds is None or jit.seconds is None or not compile_total:
-        return notes
+        if s is not None
+    ]
+    total = jit.compile_seconds
+    if not (phases and total):
+        return None
+    split = ", ".join(f"{seconds_text(s)} {name}" for name, s in phases)
+    return Note(
+        "compile-split",
+        f"The first jit call spent {seconds_text(total)} before running: {split}. Tracing runs your Python once "
+        "with tracers; lowering turns the jaxpr into XLA; compiling builds machine code.",
+        {
+            "trace_seconds": jit.trace_seconds or 0.0,
+            "lower_seconds": jit.lower_seconds or 0.0,
+            "backend_compile_seconds": jit.backend_compile_seconds or 0.0,
+            "compile_seconds": total,
+        },
+    )
+
+
+def _speed_note(eager: ModeReport, jit: ModeReport) -> Note | None:
+    """When jit pays off, or why it was slower here."""
+    total = jit.compile_seconds
+    if eager.seconds is None or jit.seconds is None or not total:
+        return None
     saving = eager.seconds - jit.seconds
-    numbers = {"eager_seconds": eager.seconds, "jit_seconds": jit.seconds, "compile_seconds": compile_total}
+    numbers: dict[str, float | int | str] = {
+        "eager_seconds": eager.seconds,
+        "jit_seconds": jit.seconds,
+        "compile_seconds": total,
+    }
+    slower = f"jit was slower here ({seconds_text(jit.seconds)} vs {seconds_text(eager.seconds)})"
     if saving > 0:
-        calls = math.ceil(compile_total / saving)
-        notes.append(
-            Note(
-                "break-even",
-                f"jit breaks even after about {calls:,} calls: each call saves {seconds_text(saving)} "
-                f"({seconds_text(eager.seconds)} eager vs {seconds_text(jit.seconds)} jit), "
-                f"and compiling cost {seconds_text(compile_total)} once.",
-                {**numbers, "break_even_calls": calls},
-            )
+        calls = math.ceil(total / saving)
+        return Note(
+            "break-even",
+            f"jit breaks even after about {calls:,} calls: each call saves {seconds_text(saving)} "
+            f"({seconds_text(eager.seconds)} eager vs {seconds_text(jit.seconds)} jit), "
+            f"and compiling cost {seconds_text(total)} once.",
+            {**numbers, "break_even_calls": calls},
         )
-        return notes
-    if (eager.value is not None and eager.value.type in ("float", "int", "bool", "complex")) and not eager.value.shape:
-        notes.append(
-            Note(
-                "static-python-eager",
-                f"jit was slower here ({seconds_text(jit.seconds)} vs {seconds_text(eager.seconds)}): the eager "
-                f"result is a plain Python {eager.value.type}, so eagerly this was Python arithmetic, no JAX array at "
-                "all (a static argument never becomes one), while each jit call dispatches compiled XLA code.",
-                numbers,
-            )
+    if eager.value is not None and eager.value.type in ("float", "int", "bool", "complex") and not eager.value.shape:
+        return Note(
+            "static-python-eager",
+            f"{slower}: the eager result is a plain Python {eager.value.type}, so eagerly this was Python arithmetic, "
+            "no JAX array at all (a static argument never becomes one), while each jit call dispatches compiled XLA code.",
+            numbers,
         )
-    elif jit.seconds < TINY_CALL:
-        notes.append(
-            Note(
-                "jit-slower-dispatch",
-                f"jit was slower here ({seconds_text(jit.seconds)} vs {seconds_text(eager.seconds)}): the work is tiny, "
-                "so each call is mostly dispatch overhead. jit pays off when a call does more work (bigger arrays, "
-                "more operations for XLA to fuse).",
-                numbers,
-            )
+    if jit.seconds < TINY_CALL:
+        return Note(
+            "jit-slower-dispatch",
+            f"{slower}: the work is tiny, so each call is mostly dispatch overhead. jit pays off when a call does "
+            "more work (bigger arrays, more operations for XLA to fuse).",
+            numbers,
         )
-    return notes
+    return None
+
+
+def _timing_notes(case: CaseReport) -> list[Note]:
+    notes = [_compile_split_note(case.jit), _speed_note(case.eager, case.jit)]
+    return [n for n in notes if n is not None]
 
 
 def _mismatch_note(case: CaseReport, number: int) -> Note | None:
@@ -261,7 +285,9 @@ def notes_for(report: RunReport, request: RunRequest | None = None) -> list[Note
         if mismatch is not None:
             notes.append(mismatch)
         if case.match is None and case.match_note:
-            notes.append(Note("no-comparison", f"Case {n}: eager and jit were not compared: {case.match_note}.", {"case": n}))
+            notes.append(
+                Note("no-comparison", f"Case {n}: eager and jit were not compared: {case.match_note}.", {"case": n})
+            )
     if report.processes_ended:
         notes.append(
             Note(

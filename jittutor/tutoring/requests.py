@@ -13,7 +13,9 @@ from jittutor.errors import UsageError
 from jittutor.lessons.model import Lesson
 
 
-def lesson_request(lesson: Lesson, source: str, device: str | None, *, filename: str | None = None, jaxpr: bool = False) -> RunRequest:
+def lesson_request(
+    lesson: Lesson, source: str, device: str | None, *, filename: str | None = None, jaxpr: bool = False
+) -> RunRequest:
     """The run that checks ``source`` against a lesson's cases.
 
     ``filename`` is how errors name the student's code (their own file for the
@@ -49,11 +51,22 @@ def check_args(exprs: Sequence[str], source: str = "--args") -> list[str]:
 
 
 def free_request(
-    source: str, entry: str, args: Sequence[str], device: str | None, *, filename: str = "student.py", jaxpr: bool = False
+    source: str,
+    entry: str,
+    args: Sequence[str],
+    device: str | None,
+    *,
+    filename: str = "student.py",
+    jaxpr: bool = False,
 ) -> RunRequest:
     """A run of any function with argument expressions (``jittutor run``, the playground); checked first."""
     check_entry(entry)
     check_args(args)
     return RunRequest(
-        source=source, entry=entry, cases=[CaseSpec(args=a) for a in args], device=device, filename=filename, jaxpr=jaxpr
+        source=source,
+        entry=entry,
+        cases=[CaseSpec(args=a) for a in args],
+        device=device,
+        filename=filename,
+        jaxpr=jaxpr,
     )

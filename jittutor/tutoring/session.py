@@ -240,7 +240,11 @@ class LessonSession:
     def solution_diff(self, student: str) -> str:
         """A unified diff from the student's code to the lesson's solution."""
         lines = difflib.unified_diff(
-            student.splitlines(), self.lesson.solution.splitlines(), fromfile="your code", tofile="solution", lineterm=""
+            student.splitlines(),
+            self.lesson.solution.splitlines(),
+            fromfile="your code",
+            tofile="solution",
+            lineterm="",
         )
         return "\n".join(lines) or "(your code is the same as the solution)"
 

@@ -164,7 +164,7 @@ def test_escape_and_tab_after_a_failed_run_leave_the_draft_unchanged(
 
 
 def test_a_choice_and_enter_typed_together_answer_the_question(terminal: Terminal) -> None:
-    """"2" and Enter in one write (a fast typist, a paste): the pick is made before Enter confirms it."""
+    """ "2" and Enter in one write (a fast typist, a paste): the pick is made before Enter confirms it."""
     terminal.wait_for(lambda s: "worker ready" in s, "the worker to be ready")
     terminal.keys("F5")
     terminal.wait_for(lambda s: "Predict first" in s, "the predict question", 60)

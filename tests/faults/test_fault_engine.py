@@ -176,7 +176,7 @@ def test_raw_fd_writes_closed_stdout_and_stdin_leave_the_channel_alone(fpool: Wo
     pid = assert_next_run_works(fpool)
     src = (
         "import os, sys\n"
-        "os.write(1, b'{\"type\": \"result\", \"id\": 1}\\n')\n"
+        'os.write(1, b\'{"type": "result", "id": 1}\\n\')\n'
         "os.write(2, b'raw fd2\\n')\n"
         "print('stdin', repr(sys.stdin.readline()), repr(os.read(0, 10)), repr(input.__name__))\n"
         "sys.stdout.close()\n"
@@ -217,7 +217,9 @@ EXCEPTIONS = [
 
 
 @pytest.mark.parametrize(("source", "type_", "kind"), [e[1:] for e in EXCEPTIONS], ids=[e[0] for e in EXCEPTIONS])
-def test_student_exceptions_are_reported_without_a_restart(fpool: WorkerPool, source: str, type_: str, kind: str) -> None:
+def test_student_exceptions_are_reported_without_a_restart(
+    fpool: WorkerPool, source: str, type_: str, kind: str
+) -> None:
     pid = assert_next_run_works(fpool)
     report, elapsed = timed(fpool, source)
     error = report.error or report.cases[0].eager.error
@@ -328,7 +330,9 @@ def test_a_second_run_preempts_the_first(fpool: WorkerPool, source: str) -> None
 def test_a_second_run_without_preempt_waits_its_turn(fpool: WorkerPool) -> None:
     assert_next_run_works(fpool)
     results: list[RunReport] = []
-    thread = threading.Thread(target=lambda: results.append(run(fpool, "import time\ndef f(x):\n    time.sleep(0.3)\n    return x\n")))
+    thread = threading.Thread(
+        target=lambda: results.append(run(fpool, "import time\ndef f(x):\n    time.sleep(0.3)\n    return x\n"))
+    )
     thread.start()
     time.sleep(0.1)
     second = run(fpool, OK_SRC)

@@ -97,5 +97,9 @@ def test_more_bad_usage_is_one_line_and_exit_2(tmp_path: Path, args: tuple[str, 
     assert out.returncode == 2, out.stdout + out.stderr
     assert needle in out.stderr and "Traceback" not in out.stderr
     # The "waiting for the worker" notice may come first on a loaded machine: it is not an error line.
-    lines = [line for line in out.stderr.strip().splitlines() if not line.startswith(("jittutor: waiting for", "jittutor: the worker is ready"))]
+    lines = [
+        line
+        for line in out.stderr.strip().splitlines()
+        if not line.startswith(("jittutor: waiting for", "jittutor: the worker is ready"))
+    ]
     assert len(lines) == 1, out.stderr

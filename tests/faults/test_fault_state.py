@@ -173,7 +173,9 @@ def test_damaged_remembered_state_is_kept_aside_and_reported(jittutor_home: Path
     assert State.load().remembered() == {"theme": "light"}
 
 
-@pytest.mark.parametrize("text", ['{"worker_cmd": "da', "[1, 2]", "\udcff"], ids=["truncated", "not-an-object", "not-utf8"])
+@pytest.mark.parametrize(
+    "text", ['{"worker_cmd": "da', "[1, 2]", "\udcff"], ids=["truncated", "not-an-object", "not-utf8"]
+)
 def test_damaged_settings_are_kept_aside_and_reported(jittutor_home: Path, text: str) -> None:
     from jittutor.config import load_settings
 

@@ -52,7 +52,7 @@ def test_the_browser_assets_are_bundled() -> None:
     for asset in re.findall(r"\{\{ config\.static\.url \}\}([\w./-]+)", page):
         assert (static / asset).is_file(), f"the page needs {asset}, which textual-serve does not ship"
     script = (static / "js" / "textual.js").read_text(encoding="utf-8", errors="replace")
-    assert "fetch(\"http" not in script and "googleapis" not in script
+    assert 'fetch("http' not in script and "googleapis" not in script
 
 
 def test_lesson_texts_hints_and_docs_links_are_bundled() -> None:
@@ -76,9 +76,17 @@ def test_the_workshop_modules_import_neither_jax_nor_textual() -> None:
 
     from support import worker_env
 
-    modules = ["jittutor.engine.launch", "jittutor.lessons.scaffold", "jittutor.tutoring.contract", "jittutor.state.export", "jittutor.cli.serve"]
+    modules = [
+        "jittutor.engine.launch",
+        "jittutor.lessons.scaffold",
+        "jittutor.tutoring.contract",
+        "jittutor.state.export",
+        "jittutor.cli.serve",
+    ]
     probe = "\n".join(f"import {m}" for m in modules) + "\nimport sys\nprint(' '.join(sorted(sys.modules)))\n"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=worker_env(), cwd=REPO, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=worker_env(), cwd=REPO, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     loaded = {m.split(".")[0] for m in out.stdout.split()}
     assert not loaded & {"jax", "jaxlib", "textual", "textual_serve", "aiohttp"}

@@ -80,14 +80,19 @@ def test_validate_contract_reports_each_broken_promise(tmp_path: Path) -> None:
     (pack / "broken-answer.yaml").write_text(text.replace("id: fine", "id: broken-answer").replace(solution, starter))
     # It fails, but not with the kind it declares.
     (pack / "wrong-kind.yaml").write_text(
-        text.replace("id: fine", "id: wrong-kind").replace("starter_fails_with: tracer-bool", "starter_fails_with: dynamic-shape")
+        text.replace("id: fine", "id: wrong-kind").replace(
+            "starter_fails_with: tracer-bool", "starter_fails_with: dynamic-shape"
+        )
     )
     out = jittutor("validate", str(pack), "--contract")
     assert out.returncode == 1, out.stdout + out.stderr
     by_id = {line.split()[1].rstrip(":"): line for line in out.stdout.splitlines() if line.startswith(("ok", "FAIL"))}
     assert by_id["fine"].startswith("ok")
     assert by_id["too-easy"].startswith("FAIL") and "the starter passes" in by_id["too-easy"]
-    assert by_id["broken-answer"].startswith("FAIL") and "the solution does not pass (tracer-bool" in by_id["broken-answer"]
+    assert (
+        by_id["broken-answer"].startswith("FAIL")
+        and "the solution does not pass (tracer-bool" in by_id["broken-answer"]
+    )
     assert "fails with tracer-bool, but the lesson declares dynamic-shape" in by_id["wrong-kind"]
     assert "3 of 4 lesson(s) break the contract" in out.stderr
 

@@ -116,7 +116,14 @@ def test_mem_fraction_from_the_environment_reaches_a_local_worker() -> None:
         "with WorkerPool(settings.worker_cmd, standby=False, env=settings.worker_env()) as pool:\n"
         "    print(pool.info().jax_version)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=worker_env(JITTUTOR_MEM_FRACTION="0.5"), cwd=REPO, timeout=180)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=worker_env(JITTUTOR_MEM_FRACTION="0.5"),
+        cwd=REPO,
+        timeout=180,
+    )
     assert out.returncode == 0, out.stderr
 
 
@@ -160,7 +167,9 @@ def test_start_notice_speaks_only_when_slow() -> None:
 
 
 def _sshd_binary() -> str | None:
-    return shutil.which("sshd") or next((p for p in ("/usr/sbin/sshd", "/usr/local/sbin/sshd") if os.path.exists(p)), None)
+    return shutil.which("sshd") or next(
+        (p for p in ("/usr/sbin/sshd", "/usr/local/sbin/sshd") if os.path.exists(p)), None
+    )
 
 
 @pytest.fixture
@@ -186,7 +195,13 @@ def sshd(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     if os.geteuid() == 0 and not os.path.isdir("/run/sshd"):
         # sshd started as root wants its privilege separation directory (systemd normally makes it).
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
-    proc = subprocess.Popen([binary, "-D", "-f", str(config), "-e"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [binary, "-D", "-f", str(config), "-e"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         try:
             wait_for_port(port, timeout=20, proc=proc)

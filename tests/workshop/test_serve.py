@@ -21,7 +21,9 @@ from workshop_support import (
 
 from jittutor.cli.serve import exposure_warning, is_loopback, public_url_for
 
-textual_serve = pytest.importorskip("textual_serve", reason="textual-serve is not installed (pip install textual-serve)")
+textual_serve = pytest.importorskip(
+    "textual_serve", reason="textual-serve is not installed (pip install textual-serve)"
+)
 
 #: Where the browser test leaves its screenshot for a human to look at.
 SCREENSHOT_DIR_ENV = "JITTUTOR_SCREENSHOT_DIR"
@@ -29,7 +31,15 @@ SCREENSHOT_DIR_ENV = "JITTUTOR_SCREENSHOT_DIR"
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.0.0.2", True), ("0.0.0.0", False), ("10.1.2.3", False), ("node7", False)],
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("127.0.0.2", True),
+        ("0.0.0.0", False),
+        ("10.1.2.3", False),
+        ("node7", False),
+    ],
 )
 def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
@@ -80,7 +90,9 @@ def test_serve_in_a_real_headless_chromium(server, tmp_path: Path) -> None:  # t
     shot = tmp_path / "serve.png"
     try:
         # -first-byte: textual.js got the app's first screen through the websocket.
-        facts = browser.visit(url, "document.body.classList.contains('-first-byte')", timeout=90, screenshot=shot, settle=4)
+        facts = browser.visit(
+            url, "document.body.classList.contains('-first-byte')", timeout=90, screenshot=shot, settle=4
+        )
     finally:
         browser.close()
     keep = worker_env().get(SCREENSHOT_DIR_ENV)
@@ -90,7 +102,11 @@ def test_serve_in_a_real_headless_chromium(server, tmp_path: Path) -> None:  # t
     assert facts["ready"], f"the app never drew in the browser: {facts}; server alive: {proc.poll() is None}"
     assert facts["terminal"], "no xterm terminal element in the page"
     assert "-closed" not in facts["body_class"], "the app session ended at once"
-    outside = [u for u in facts["requested"] if not u.startswith(f"http://127.0.0.1:{port}") and not u.startswith("ws://127.0.0.1")]
+    outside = [
+        u
+        for u in facts["requested"]
+        if not u.startswith(f"http://127.0.0.1:{port}") and not u.startswith("ws://127.0.0.1")
+    ]
     assert not outside, f"the browser fetched from outside: {outside}"
     assert not facts["failed"], f"requests failed: {facts['failed']}"
     assert shot.stat().st_size > 10_000

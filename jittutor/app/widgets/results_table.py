@@ -36,7 +36,7 @@ def fit_rows(cases: list[CaseReport], width: int, padding: int = 1) -> list[tupl
 
 
 def notes_content(notes: list[str]) -> Content:
-    """"What the numbers mean" as bullet lines (plain Content: notes quote code with brackets)."""
+    """ "What the numbers mean" as bullet lines (plain Content: notes quote code with brackets)."""
     if not notes:
         return Content("")
     parts: list[Content | str | tuple[str, str]] = [("What the numbers mean", "bold")]

@@ -51,8 +51,6 @@ def find_device(name: str | None) -> Any:
     raise LookupError(f"no device {name!r} in this worker")
 
 
-
-
 def memory_stats(device: Any) -> tuple[int | None, int | None]:
     """Bytes in use and the limit on ``device``; (None, None) where jax cannot tell (CPU)."""
     try:

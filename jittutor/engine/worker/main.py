@@ -230,7 +230,12 @@ class Worker:
                 self.leave(f"parent {parent} is gone; exiting", cancel_job=True)
             if self.heartbeats and now - self.last_message > HEARTBEAT_LOST:
                 self.leave(f"no heartbeat from the front for {HEARTBEAT_LOST:g} s; exiting", cancel_job=True)
-            if self.serving and self.idle_limit and self.running_id is None and now - self.last_request > self.idle_limit:
+            if (
+                self.serving
+                and self.idle_limit
+                and self.running_id is None
+                and now - self.last_request > self.idle_limit
+            ):
                 # The launcher is still there: it ends the job when this process exits.
                 self.leave(f"idle for {self.idle_limit / 60:g} min (JITTUTOR_WORKER_IDLE); exiting", cancel_job=False)
 
@@ -340,11 +345,15 @@ class Worker:
             retire = self._audit()
             interrupted = report is None or report.interrupted
             data = to_dict(bound_report(report)) if report is not None else None
-            self.channel.send({"type": "result", "id": run_id, "report": data, "interrupted": interrupted, "retire": retire})
+            self.channel.send(
+                {"type": "result", "id": run_id, "report": data, "interrupted": interrupted, "retire": retire}
+            )
             if not retire:
                 gc.collect()  # the full collection, off the student's clock
         except KeyboardInterrupt:
-            self.channel.send({"type": "result", "id": run_id, "report": None, "interrupted": True, "retire": self._audit()})
+            self.channel.send(
+                {"type": "result", "id": run_id, "report": None, "interrupted": True, "retire": self._audit()}
+            )
         except Exception as exc:  # noqa: BLE001 - a bug of ours: say so, keep serving
             self.log("internal error:\n" + traceback.format_exc())
             self.channel.send({"type": "error", "id": run_id, "message": f"{type(exc).__name__}: {exc}"[:2000]})

@@ -336,7 +336,9 @@ class Runner:
             self._check_expected(case, spec, namespace, eager_out, jit_out)
         return case, (args, kwargs)
 
-    def _check_expected(self, case: CaseReport, spec: CaseSpec, namespace: dict[str, Any], eager_out: Any, jit_out: Any) -> None:
+    def _check_expected(
+        self, case: CaseReport, spec: CaseSpec, namespace: dict[str, Any], eager_out: Any, jit_out: Any
+    ) -> None:
         assert spec.expect is not None
         try:
             expected = self._eval(spec.expect, namespace, f"<case expect: {spec.expect}>")
@@ -398,7 +400,11 @@ class Runner:
         first, later = events[:first_n], events[first_n:]
         mode.compiles = sum(1 for phase, _ in events if phase == "compile")
         mode.steady_compiles = sum(1 for phase, _ in later if phase == "compile")
-        for phase, attr in (("trace", "trace_seconds"), ("lower", "lower_seconds"), ("compile", "backend_compile_seconds")):
+        for phase, attr in (
+            ("trace", "trace_seconds"),
+            ("lower", "lower_seconds"),
+            ("compile", "backend_compile_seconds"),
+        ):
             durations = [d for p, d in first if p == phase]
             if durations:
                 setattr(mode, attr, math.fsum(durations))
