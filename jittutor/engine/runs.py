@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from jittutor.engine import scheduler
 from jittutor.engine.fault_reports import ended_error, timeout_report
 from jittutor.engine.process import EngineError, RunCancelled, WorkerProcess
-from jittutor.engine.protocol import RunReport, RunRequest, WorkerInfo, from_dict, to_dict
+from jittutor.engine.protocol import ErrorInfo, RunReport, RunRequest, WorkerInfo, from_dict, to_dict
 
 if TYPE_CHECKING:
     from jittutor.engine.restarter import Restarter
@@ -189,13 +189,7 @@ class RunsOnWorkers:
             self._set_status("dead", self.dead_reason or "")
         else:
             self._replace_active()
-        return RunReport(
-            device=request.device or info.default_device,
-            jax_version=info.jax_version,
-            error=error,
-            seconds=time.monotonic() - started,
-            worker_pid=worker.pid,
-        )
+        return _fault_report(worker, info, request, started, error)
 
     def _ended(
         self, worker: WorkerProcess, info: WorkerInfo, request: RunRequest, started: float, why: str, line: str
@@ -204,11 +198,17 @@ class RunsOnWorkers:
         self._replace_active(respawn=False)
         self.last_ending = f"the scheduler ended the last worker ({why})"
         self._set_status("stopped", f"{self.last_ending}; the next run starts a new one")
-        error = ended_error(why, line, list(worker.stderr_tail))
-        return RunReport(
-            device=request.device or info.default_device,
-            jax_version=info.jax_version,
-            error=error,
-            seconds=time.monotonic() - started,
-            worker_pid=worker.pid,
-        )
+        return _fault_report(worker, info, request, started, ended_error(why, line, list(worker.stderr_tail)))
+
+
+def _fault_report(
+    worker: WorkerProcess, info: WorkerInfo, request: RunRequest, started: float, error: ErrorInfo
+) -> RunReport:
+    """A report for a run that ended without one of its own (a crash, the scheduler): just the error."""
+    return RunReport(
+        device=request.device or info.default_device,
+        jax_version=info.jax_version,
+        error=error,
+        seconds=time.monotonic() - started,
+        worker_pid=worker.pid,
+    )

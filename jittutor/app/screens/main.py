@@ -36,10 +36,6 @@ AUTOSAVE_DELAY = 1.0
 class MainScreen(RunScreen):
     """One lesson at a time: read it, edit the code, run (F5), follow the hints."""
 
-    AUTO_FOCUS = "#editor"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
-
     BINDINGS = [
         keys.HELP,
         keys.RUN,

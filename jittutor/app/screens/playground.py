@@ -33,10 +33,6 @@ SETTING = "playground"
 class PlaygroundScreen(RunScreen):
     """A free page: code, the function to call, and one argument list per line."""
 
-    AUTO_FOCUS = "#editor"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
-
     BINDINGS = [
         keys.HELP,
         keys.RUN,

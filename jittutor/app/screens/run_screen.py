@@ -38,6 +38,10 @@ JAXPR_TRACING = "Tracing your function for its first case..."
 class RunScreen(Screen[None]):
     """A screen with an editor whose code runs in the worker, and panels for the result."""
 
+    AUTO_FOCUS = "#editor"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+
     # Each screen lists its keys (jittutor.app.keys) in the order its footer shows them.
     BINDINGS = []
 
