@@ -111,13 +111,13 @@ class Catalogue:
 
 
 def lesson_files(directory: Path) -> list[Path]:
-    """The ``*.yaml`` and ``*.yml`` files directly in ``directory``, sorted by name.
+    """The ``*.yaml`` and ``*.yml`` entries directly in ``directory``, sorted by name.
 
-    Hidden files (editor back-ups such as ``.#foo.yaml``) are skipped.
+    Hidden files (editor back-ups such as ``.#foo.yaml``) are skipped. Entries that
+    are not regular files (a FIFO, a symlink loop, a directory) are kept: loading
+    them reports why they are broken instead of hanging or hiding them.
     """
-    return sorted(
-        p for p in directory.iterdir() if p.suffix in LESSON_SUFFIXES and not p.name.startswith(".") and p.is_file()
-    )
+    return sorted(p for p in directory.iterdir() if p.suffix in LESSON_SUFFIXES and not p.name.startswith("."))
 
 
 def _load_dir(directory: Path) -> tuple[list[Lesson], list[BrokenLesson]]:

@@ -13,6 +13,7 @@ business; this module knows only YAML. No jax, no textual here.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,11 +99,37 @@ def describe(value: Any) -> str:
 # --- bytes -> text -----------------------------------------------------------------
 
 
+def not_a_regular_file(path: Path) -> str | None:
+    """Why ``path`` is not a regular file one can read without blocking (a FIFO, a device, a loop), or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    what = (
+        "a directory"
+        if stat.S_ISDIR(mode)
+        else "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    return f"is {what}, not a text file; nothing was read"
+
+
 def read_lesson_text(path: Path, shown: str) -> str:
     """The text of the file at ``path`` (named ``shown`` in messages): at most 1 MiB of UTF-8.
 
-    Raises :class:`LessonLoadError` for an unreadable, oversized or non-UTF-8 file.
+    Raises :class:`LessonLoadError` for an unreadable, oversized or non-UTF-8 file, and
+    for anything that is not a regular file (a FIFO would block, a symlink loop never resolves).
     """
+    problem = not_a_regular_file(path)
+    if problem is not None:
+        raise LessonLoadError([LessonError(shown, None, "", problem)])
     try:
         with open(path, "rb") as f:
             data = f.read(MAX_LESSON_BYTES + 1)

@@ -121,10 +121,24 @@ class State:
     def load(cls, home: Path | None = None) -> State:
         """Read the student's state under ``home`` (default: the settings' home); damaged files become warnings."""
         state = cls(home=home or config.home())
+        problem = state.unwritable()
+        if problem is not None:
+            state.warnings.append(f"{state.home}: {problem}; progress and drafts will not be saved (set JITTUTOR_HOME)")
+            return state
         for directory in (state.home, state.drafts_path):
             remove_stale_temp_files(directory)
         state.progress = state._read_progress()
         return state
+
+    def unwritable(self) -> str | None:
+        """Why nothing can be saved under the home directory (a file there, read-only), or None."""
+        home = self.home
+        if home.exists() and not home.is_dir():
+            return "is a file, not a directory"
+        existing = next((p for p in (home, *home.parents) if p.exists()), None)
+        if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+            return "is read-only"
+        return None
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:

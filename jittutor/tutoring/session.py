@@ -26,6 +26,7 @@ from jittutor.engine.protocol import RunReport, RunRequest
 from jittutor.errors import UsageError
 from jittutor.lessons.catalogue import Catalogue
 from jittutor.lessons.model import Lesson
+from jittutor.lessons.source import not_a_regular_file
 from jittutor.state.export import publish
 from jittutor.state.store import State
 from jittutor.tutoring.grading import Verdict, grade
@@ -35,6 +36,9 @@ from jittutor.tutoring.requests import lesson_request
 
 if TYPE_CHECKING:
     from jittutor.engine.pool import WorkerPool
+
+
+MAX_SOURCE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,18 @@ class Code:
 
 
 def read_source(path: str | Path) -> str:
-    """A student's file as text; every way it can fail is a :class:`UsageError` naming the file."""
+    """A student's file as text; every way it can fail is a :class:`UsageError` naming the file.
+
+    Only a regular file of at most :data:`MAX_SOURCE_BYTES` is read: a FIFO would block,
+    ``/dev/zero`` would never end.
+    """
     p = Path(path)
+    problem = not_a_regular_file(p) if p.exists() and not p.is_dir() else None
+    if problem is not None:
+        raise UsageError(f"{path}: {problem}")
+    if p.is_file() and p.stat().st_size > MAX_SOURCE_BYTES:
+        size = p.stat().st_size
+        raise UsageError(f"{path}: {size:,} bytes; a student's Python file is under 1 MiB (is this the right file?)")
     try:
         return p.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -103,3 +103,43 @@ def test_more_bad_usage_is_one_line_and_exit_2(tmp_path: Path, args: tuple[str, 
         if not line.startswith(("jittutor: waiting for", "jittutor: the worker is ready"))
     ]
     assert len(lines) == 1, out.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_a_file_that_is_not_a_regular_file_is_refused_before_reading(tmp_path: Path, kind: str) -> None:
+    """A FIFO would block, /dev/zero would never end: refused with one line naming the file, exit 2."""
+    import os
+
+    target = {"fifo": tmp_path / "pipe.py", "device": Path("/dev/zero"), "directory": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(target)
+    out = jittutor("check", "static-args", str(target), timeout=60)
+    assert out.returncode == 2 and str(target) in out.stderr and "Traceback" not in out.stderr
+    out = jittutor("run", str(target), "--entry", "f", "--args", "1", timeout=60)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+
+
+def test_lesson_packs_with_a_symlink_loop_and_a_fifo_list_them_as_broken(tmp_path: Path) -> None:
+    import os
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "loop.yaml").symlink_to("loop.yaml")
+    os.mkfifo(pack / "pipe.yaml")
+    out = jittutor("validate", str(pack), timeout=60)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "loop.yaml: cannot read the file" in out.stdout and "pipe.yaml: is a FIFO" in out.stdout
+    listed = jittutor("list", "--lessons", str(pack), timeout=60)
+    assert listed.returncode == 0 and "broken: pack/pipe.yaml" in listed.stdout.replace(str(tmp_path) + "/", "")
+
+
+def test_a_home_that_is_a_file_says_nothing_will_be_saved(tmp_path: Path) -> None:
+    from support import worker_env
+
+    home = tmp_path / "home-file"
+    home.write_text("not a directory")
+    student = tmp_path / "mine.py"
+    student.write_text("import jax\n\n\ndef cond_func(x):\n    return x\n")
+    out = jittutor("check", "static-args", str(student), env=worker_env(JITTUTOR_HOME=str(home)), timeout=180)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert f"{home}: is a file, not a directory; progress and drafts will not be saved" in out.stderr
