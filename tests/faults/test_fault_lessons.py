@@ -143,3 +143,22 @@ def test_a_home_that_is_a_file_says_nothing_will_be_saved(tmp_path: Path) -> Non
     out = jittutor("check", "static-args", str(student), env=worker_env(JITTUTOR_HOME=str(home)), timeout=180)
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert f"{home}: is a file, not a directory; progress and drafts will not be saved" in out.stderr
+
+
+def test_non_utf8_on_stdin_is_a_clean_usage_error() -> None:
+    """Bytes that are not UTF-8 on stdin (`run -`) get the same clean message as such a file, exit 2."""
+    import subprocess
+    import sys
+
+    from support import REPO, worker_env
+
+    done = subprocess.run(
+        [sys.executable, "-m", "jittutor", "run", "-", "--entry", "f", "--args", "1"],
+        input=b"def f(x):\n    return x  # caf\xe9\n",
+        capture_output=True,
+        env=worker_env(),
+        cwd=REPO,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert b"standard input: not UTF-8" in done.stderr and b"Traceback" not in done.stderr
