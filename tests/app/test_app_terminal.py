@@ -163,13 +163,17 @@ def test_escape_and_tab_after_a_failed_run_leave_the_draft_unchanged(
     assert draft.read_text(encoding="utf-8") == before
 
 
-def test_a_choice_and_enter_typed_together_answer_the_question(terminal: Terminal) -> None:
+def test_a_choice_and_enter_typed_together_answer_the_question(terminal: Terminal, tmp_path: Path) -> None:
     """ "2" and Enter in one write (a fast typist, a paste): the pick is made before Enter confirms it."""
+    import json
+
     terminal.wait_for(lambda s: "worker ready" in s, "the worker to be ready")
     terminal.keys("F5")
     terminal.wait_for(lambda s: "Predict first" in s, "the predict question", 60)
     terminal.keys("2", "Enter")  # one send-keys: one write to the terminal
     screen = terminal.wait_for(lambda s: "NOT YET" in s and "Predict first" not in s, "the run after the answer", 60)
-    assert "Prediction:" in screen and "Pick a choice first" not in screen
+    assert "Pick a choice first" not in screen
+    remembered = json.loads((tmp_path / "home" / "ui-state.json").read_text(encoding="utf-8"))
+    assert remembered["predictions"]["static-args"]["choice"] == 1, remembered
     terminal.keys("C-q")
     terminal.wait_for(lambda s: "NOT YET" not in s, "the app to quit", timeout=30)
