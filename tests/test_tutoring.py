@@ -256,3 +256,18 @@ def _failing_report_with(message: str) -> RunReport:
     for case in report.cases:
         case.jit.error.message = message  # type: ignore[union-attr]
     return report
+
+
+def test_a_ladder_fitted_to_the_code_keeps_its_count_across_sessions(jittutor_home: Path) -> None:
+    """A generic ladder names the argument JAX blamed; a new session (another front) must not reset it."""
+    jit_basics = CATALOGUE.get("jit-basics")  # teaches not-jitted: tracer-bool gets the kind's ladder
+    message = BOOL_ERROR + " This concrete value was not available because it depends on the value of the argument x."
+    report = _failing_report_with(message)
+    first = LessonSession(jit_basics, State.load(jittutor_home), CATALOGUE)
+    code = first.code(text="def sum_squared_error(x):\n    return x\n")
+    first.judge(code, first.request(code), report)
+    assert first.reveal_next().number == 2
+    again = LessonSession(jit_basics, State.load(jittutor_home), CATALOGUE)
+    checked = again.judge(code, again.request(code), _failing_report_with(message))
+    assert len(checked.hints) == 2, "the count revealed in the other session is kept"
+    assert checked.hints == first.ladder.rungs[:2]

@@ -30,7 +30,7 @@ from jittutor.lessons.source import not_a_regular_file
 from jittutor.state.export import publish
 from jittutor.state.store import State
 from jittutor.tutoring.grading import Verdict, grade
-from jittutor.tutoring.ladder import HintLadder, Reveal, solution_unlocked
+from jittutor.tutoring.ladder import HintLadder, Reveal, ladder_for, solution_unlocked
 from jittutor.tutoring.predict import PredictionNote, quotes_the_fix, save_prediction, saved_predictions, score
 from jittutor.tutoring.requests import lesson_request
 
@@ -170,9 +170,14 @@ class LessonSession:
         primary = verdict.primary
         if not verdict.passed:
             kind = primary.kind if primary is not None and primary.failing else None
-            if kind != self.ladder_kind or self.ladder.rungs != verdict.hints:
+            if kind != self.ladder_kind:
                 self.ladder_kind = kind
                 self.ladder = HintLadder(list(verdict.hints))
+            else:
+                # The same failure is the same ladder: keep what was revealed (in any front), and take
+                # the rungs as fitted to this run's code and message.
+                self.ladder.rungs = list(verdict.hints)
+                self.ladder.revealed = min(self.ladder.revealed, len(self.ladder.rungs))
             # A failure always comes with its first rung: the nudge is free.
             self.ladder.revealed = max(self.ladder.revealed, 1 if self.ladder.rungs else 0)
         warnings: list[str] = []
@@ -224,8 +229,6 @@ class LessonSession:
     # -- the hint ladder -------------------------------------------------------------
 
     def _rungs(self, kind: str | None) -> list[str]:
-        from jittutor.tutoring.ladder import ladder_for
-
         return ladder_for(self.lesson, kind)
 
     @property
@@ -241,7 +244,7 @@ class LessonSession:
 
     def reveal_next(self) -> Reveal:
         """The next rung of the current ladder (recorded in progress), then the solution, then the end."""
-        solution = self.lesson.solution if self.solution_available() or self.ladder.exhausted else None
+        solution = self.lesson.solution if self.solution_available() else None
         before = self.ladder.revealed
         reveal = self.ladder.reveal(solution=solution)
         if self.ladder.revealed != before:
