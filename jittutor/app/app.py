@@ -126,7 +126,11 @@ class JitTutorApp(App[None]):
         self.worker_status = message.status
         self.worker_detail = message.detail
         if message.status in ("dead", "failed") and message.detail:
-            self.notify(message.detail, title=f"Worker {message.status}", severity="error", markup=False, timeout=15)
+            self._report_failure(message.status, message.detail)
+
+    def _report_failure(self, status: str, detail: str) -> None:
+        title = "The JAX worker did not start" if status == "failed" else "The JAX worker died"
+        self.notify(detail, title=title, severity="error", markup=False, timeout=30)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="pool", description="start the JAX worker")
     def start_worker(self) -> None:
@@ -154,8 +158,10 @@ class JitTutorApp(App[None]):
 
     @on(WorkerStartFailed)
     def _worker_failed(self, message: WorkerStartFailed) -> None:
+        """The pool has already reported this failure through its status (one toast, not two)."""
+        if self.worker_status != "failed":
+            self._report_failure("failed", message.message)
         self.worker_status = "failed"
-        self.notify(message.message, title="The JAX worker did not start", severity="error", markup=False, timeout=30)
 
     @on(Worker.StateChanged)
     def _pool_worker_changed(self, event: Worker.StateChanged) -> None:

@@ -275,8 +275,10 @@ async def test_a_worker_that_cannot_start_is_reported() -> None:
     app = JitTutorApp("static-args", settings=settings, catalogue=catalogue, state=State.load(), blink=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.worker_status == "failed", "the start failure", timeout=60)
+        await settle(pilot)
         assert "worker failed to start" in str(app.screen.query_one(StatusLine).render())
-        assert any("did not start" in n.title for n in app._notifications)
+        reported = [n for n in app._notifications if "did not start" in n.title]
+        assert len(reported) == 1, [n.title for n in app._notifications]  # one failure, one toast
 
 
 @run_async
