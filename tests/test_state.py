@@ -71,3 +71,15 @@ def test_atomic_write_leaves_no_temporary_files(tmp_path: Path) -> None:
     atomic_write_text(target, "two")
     assert target.read_text() == "two"
     assert [p.name for p in target.parent.iterdir()] == ["file.txt"]
+
+
+def test_a_read_only_state_keeps_this_session_in_memory_and_writes_nothing(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    state = State(home=home, read_only="is read-only")
+    state.record_attempt("static-args", passed=False, device="cpu:0", jax_version="0.10.2", ladder=("tracer-bool", 1))
+    state.record_hint("static-args", 2, "tracer-bool")
+    state.save_draft("static-args", "x = 1\n")
+    state.remember("lesson", "static-args")
+    entry = state.lesson("static-args")
+    assert (entry.attempts, entry.ladder_revealed, entry.hints_used) == (1, 2, 2)
+    assert not home.exists()

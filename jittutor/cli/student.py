@@ -110,6 +110,8 @@ def cmd_hint(args: argparse.Namespace) -> int:
     draft = session.state.load_draft(session.lesson.id)
     student = read_source(file) if file is not None else (draft or session.lesson.starter)
     print(format_reveal(reveal, session, student))
+    for warning in session.state.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -122,9 +124,14 @@ def cmd_start(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: already exists; not overwritten. Check it with: jittutor check {lesson.id} {path}")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as f:
-            f.write(lesson.starter if lesson.starter.endswith("\n") else lesson.starter + "\n")
+        f = path.open("x", encoding="utf-8")
     except OSError as exc:
+        raise UsageError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    try:
+        with f:
+            f.write(lesson.starter if lesson.starter.endswith("\n") else lesson.starter + "\n")
+    except OSError as exc:  # a full disk: no empty file left behind to be "already there" next time
+        path.unlink(missing_ok=True)
         raise UsageError(f"{path}: cannot write ({exc.strerror or exc})") from None
     print(f"wrote {path}: the starter of {lesson.title} ({lesson.id})")
     print(f"next:  jittutor watch {lesson.id} {path}   (checks it on every save; h: next hint, q: quit)")

@@ -116,17 +116,25 @@ class State:
     home: Path
     progress: dict[str, LessonProgress] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: Why nothing is saved this session (the home is read-only or a file), or None.
+    #: A read-only state is still read, and kept up to date in memory; it writes nothing.
+    read_only: str | None = None
 
     @classmethod
     def load(cls, home: Path | None = None) -> State:
         """Read the student's state under ``home`` (default: the settings' home); damaged files become warnings."""
         state = cls(home=home or config.home())
-        problem = state.unwritable()
-        if problem is not None:
-            state.warnings.append(f"{state.home}: {problem}; progress and drafts will not be saved (set JITTUTOR_HOME)")
-            return state
-        for directory in (state.home, state.drafts_path):
-            remove_stale_temp_files(directory)
+        state.read_only = state.unwritable()
+        if state.read_only is not None:
+            state.warnings.append(
+                f"{state.home}: {state.read_only}; progress, hints and drafts will not be saved this session "
+                "(set JITTUTOR_HOME to a writable directory to keep them)"
+            )
+            if not state.home.is_dir():
+                return state
+        else:
+            for directory in (state.home, state.drafts_path):
+                remove_stale_temp_files(directory)
         state.progress = state._read_progress()
         return state
 
@@ -171,12 +179,20 @@ class State:
                 raise ValueError("'lessons' is not an object")
             return {str(k): LessonProgress.from_json(entry) for k, entry in lessons.items()}
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-            backup = quarantine(path)
+            kept = self._set_aside(path)
             self.warnings.append(
-                f"{path}: progress file is damaged ({type(exc).__name__}: {exc}); "
-                f"kept it as {backup.name} and started with empty progress"
+                f"{path}: progress file is damaged ({type(exc).__name__}: {exc}); {kept} and started with empty progress"
             )
             return {}
+
+    def _set_aside(self, path: Path) -> str:
+        """Move a damaged file aside when we may; say what became of it."""
+        if self.read_only is not None:
+            return "left it as it is (the home is read-only)"
+        try:
+            return f"kept it as {quarantine(path).name}"
+        except OSError as exc:
+            return f"could not move it aside ({exc.strerror or exc}); left it as it is"
 
     def _update(self, lesson_id: str, change: Callable[[LessonProgress], bool]) -> LessonProgress:
         """Apply ``change`` to the lesson's progress as it is on disk now, and save.
@@ -185,6 +201,10 @@ class State:
         the base of ours, not overwritten by it. ``change`` returns False when
         there is nothing to save.
         """
+        if self.read_only is not None:  # kept in memory for this session; the load said why it is not saved
+            entry = self.progress.setdefault(lesson_id, LessonProgress())
+            change(entry)
+            return entry
         with self._locked():
             merged = merge_progress(self.progress, self._read_progress())
             entry = merged.setdefault(lesson_id, LessonProgress())
@@ -280,17 +300,20 @@ class State:
         except FileNotFoundError:
             return None
         except UnicodeDecodeError:
-            backup = quarantine(path)
-            self.warnings.append(f"{path}: draft is not UTF-8; kept it as {backup.name}")
+            self.warnings.append(f"{path}: draft is not UTF-8; {self._set_aside(path)}")
+            return None
+        except OSError as exc:
+            self.warnings.append(f"{path}: cannot read the draft ({exc.strerror or exc}); starting from the starter")
             return None
 
     def save_draft(self, lesson_id: str, text: str) -> None:
-        atomic_write_text(self.draft_path(lesson_id), text)
+        if self.read_only is None:
+            atomic_write_text(self.draft_path(lesson_id), text)
 
     def discard_draft(self, lesson_id: str) -> None:
         """Forget the draft (reset to the starter); the old text is kept as ``.bak``."""
         path = self.draft_path(lesson_id)
-        if path.exists():
+        if self.read_only is None and path.exists():
             os.replace(path, path.with_suffix(".py.bak"))
 
     # -- settings ------------------------------------------------------------------
@@ -314,6 +337,8 @@ class State:
 
     def remember(self, key: str, value: Any) -> None:
         """Remember one thing, keeping what another tutor saved meanwhile."""
+        if self.read_only is not None:
+            return
         with self._locked():
             data = self.remembered()
             data[key] = value

@@ -250,8 +250,11 @@ class LessonSession:
         if self.ladder.revealed != before:
             try:
                 self.state.record_hint(self.lesson.id, self.ladder.revealed, self.ladder_kind)
-            except OSError:
-                pass  # the rung is shown all the same; the count is a statistic
+            except OSError as exc:  # the rung is shown all the same
+                self.state.warnings.append(
+                    f"Could not save that hint {self.ladder.revealed} was shown ({exc.strerror or exc}); "
+                    "the next session starts from the hint before it"
+                )
         return reveal
 
     def solution_diff(self, student: str) -> str:

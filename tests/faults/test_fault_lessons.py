@@ -142,7 +142,7 @@ def test_a_home_that_is_a_file_says_nothing_will_be_saved(tmp_path: Path) -> Non
     student.write_text("import jax\n\n\ndef cond_func(x):\n    return x\n")
     out = jittutor("check", "static-args", str(student), env=worker_env(JITTUTOR_HOME=str(home)), timeout=180)
     assert out.returncode == 1 and "Traceback" not in out.stderr
-    assert f"{home}: is a file, not a directory; progress and drafts will not be saved" in out.stderr
+    assert f"{home}: is a file, not a directory; progress, hints and drafts will not be saved" in out.stderr
 
 
 def test_non_utf8_on_stdin_is_a_clean_usage_error() -> None:

@@ -83,7 +83,9 @@ class MainScreen(RunScreen):
     def on_mount(self) -> None:
         catalogue = self.tutor.catalogue
         for warning in self.tutor.state.warnings:
-            self.notify(warning, severity="warning", markup=False, timeout=10)
+            # A read-only home is said for longer (the editor's border keeps saying it): nothing will be kept.
+            lasting = self.tutor.state.read_only is not None and str(self.tutor.state.home) in warning
+            self.notify(warning, severity="warning", markup=False, timeout=30 if lasting else 10)
         if catalogue.broken:
             self.notify(
                 f"{len(catalogue.broken)} lesson file(s) could not be loaded; they are marked [!] in the list.",
@@ -152,6 +154,8 @@ class MainScreen(RunScreen):
         editor.load_text(text)
         editor.set_title(f"{lesson.id}.py")
         editor.border_subtitle = "your draft" if draft is not None else "starter code"
+        if self.tutor.state.read_only:
+            editor.border_subtitle += " (not saved: home is read-only)"
         editor.move_cursor((0, 0))
         self.panes.show_lesson(lesson)
         self.request = self.report = self.verdict = None
@@ -252,7 +256,7 @@ class MainScreen(RunScreen):
         if not self.app.is_running or not self.is_attached:
             return  # shutting down: the file is written, the widgets are going away
         try:
-            self.editor.border_subtitle = "draft saved"
+            self.editor.border_subtitle = "not saved: home is read-only" if self.tutor.state.read_only else "draft saved"
             if first:
                 self.refresh_lesson_list()
         except NoMatches:
