@@ -152,6 +152,31 @@ async def test_output_is_labelled_per_case_and_mode() -> None:
         assert "--- case 2 (3.0), jit ---\nx = Traced<float32[]>" in text
 
 
+
+@run_async
+async def test_a_megabyte_of_output_waits_behind_its_pane_until_it_is_opened() -> None:
+    """Loading it while the result arrives would stall every key (benchmarks/bench_keys.py measures it)."""
+    pool = FakePool()
+    original = pool.run
+    big = "".join(f"line {i} {'x' * 90}\n" for i in range(10_000))
+
+    def run(request: RunRequest, timeout: float = 10.0) -> RunReport:
+        report = original(request, timeout)
+        report.cases[0].eager.output = big
+        return report
+
+    pool.run = run  # type: ignore[method-assign]
+    app = make_app(pool=pool)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await ready(pilot)
+        await failed_run(pilot, screen)
+        assert screen.panes.current == "feedback"
+        assert "line 9999" not in screen.panes.output.text  # not loaded yet
+        await pilot.press("alt+4")
+        await pilot.pause()
+        assert screen.panes.current == "output"
+        assert "line 9999 " in screen.panes.output.text
+
 FIX_QUESTION = Predict(
     question="`cond_func = jax.jit(cond_func_impl, static_argnums=(0,))` is called with 1.0, 2.0, 1.0. Compilations?",
     choices=["1", "2", "3"],

@@ -140,9 +140,9 @@ class ResultPanes(TabbedContent):
         """A finished run: the error (or none), the table, the labelled output and the jaxpr if traced."""
         self.error_panel.show(report, verdict)
         self.results.show(report, [note.text for note in verdict.notes])
-        self.output.show(output_text(report))
+        self.output.show(output_text(report), now=self.current == "output")
         if with_jaxpr:
-            self.jaxpr.show(jaxpr_text(report))
+            self.jaxpr.show(jaxpr_text(report), now=self.current == "jaxpr")
 
     def show_hints(self, view: HintsView) -> None:
         self.hints_panel.show(view)
@@ -168,4 +168,6 @@ class ResultPanes(TabbedContent):
         self.call_after_refresh(self._mark)
 
     def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
+        if self.current in ("output", "jaxpr"):
+            (self.output if self.current == "output" else self.jaxpr).flush()
         self._mark()
