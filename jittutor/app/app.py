@@ -103,6 +103,7 @@ class JitTutorApp(App[None]):
         self._run_worker: Worker[None] | None = None
         self._previous_on_status: Any = None
         self._signals: list[int] = []
+        self._failure_reported = False  # a toast already says the worker failed or died
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen(self.lesson_id)
@@ -127,8 +128,11 @@ class JitTutorApp(App[None]):
         self.worker_detail = message.detail
         if message.status in ("dead", "failed") and message.detail:
             self._report_failure(message.status, message.detail)
+        elif message.status not in ("dead", "failed"):
+            self._failure_reported = False
 
     def _report_failure(self, status: str, detail: str) -> None:
+        self._failure_reported = True
         title = "The JAX worker did not start" if status == "failed" else "The JAX worker died"
         self.notify(detail, title=title, severity="error", markup=False, timeout=30)
 
@@ -158,8 +162,8 @@ class JitTutorApp(App[None]):
 
     @on(WorkerStartFailed)
     def _worker_failed(self, message: WorkerStartFailed) -> None:
-        """The pool has already reported this failure through its status (one toast, not two)."""
-        if self.worker_status != "failed":
+        """The pool has usually reported this failure through its status already (one toast, not two)."""
+        if not self._failure_reported:
             self._report_failure("failed", message.message)
         self.worker_status = "failed"
 
