@@ -64,7 +64,7 @@ def test_start_check_hint_check_pass(tmp_path: Path, jittutor_home: Path) -> Non
     err = data["cases"][0]["jit"]["error"]
     lines = mine.read_text().splitlines()
     assert lines[err["line"] - 1].strip() == err["code"] == "if x < 0.0:"
-    assert f'File "static-args.py", line {err["line"]}' in err["traceback"]
+    assert f'File "{mine}", line {err["line"]}' in err["traceback"]  # the path as typed, for editors
     assert data["hints"] == LESSON.hints and data["hints_revealed"] == 1, "the whole ladder, one rung revealed"
 
     text = _cli(tmp_path, "check", "static-args")  # FILE defaults to ./static-args.py, which start wrote
@@ -93,8 +93,8 @@ def test_errors_name_the_students_own_file(tmp_path: Path) -> None:
     mine.write_text(LESSON.starter)
     out = jittutor("check", "static-args", str(mine))
     assert out.returncode == 1
-    assert "mine.py, line 7: if x < 0.0:" in out.stdout
-    assert "cond_func at mine.py:5" in out.stdout, "JAX's own 'at FILE:LINE' names the student's file"
+    assert f"{mine}, line 7: if x < 0.0:" in out.stdout, "the path as typed: editors jump to it"
+    assert f"cond_func at {mine}:5" in out.stdout, "JAX's own 'at FILE:LINE' names the student's file"
 
 
 # --- watch ------------------------------------------------------------------------------

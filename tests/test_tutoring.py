@@ -207,9 +207,9 @@ def test_which_code_a_check_runs(jittutor_home: Path, tmp_path: Path) -> None:
     mine = tmp_path / "mine.py"
     mine.write_text("mine\n")
     code = session.code(file=mine)
-    assert (code.source, code.filename) == ("mine\n", "mine.py")
+    assert (code.source, code.filename) == ("mine\n", str(mine))
     request: RunRequest = session.request(code)
-    assert request.filename == "mine.py", "errors name the student's own file"
+    assert request.filename == str(mine), "errors name the student's own file, as typed"
 
 
 def test_a_prediction_is_scored_by_the_next_run_and_asked_once(jittutor_home: Path) -> None:

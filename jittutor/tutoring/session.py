@@ -144,7 +144,7 @@ class LessonSession:
         if text is not None:
             return Code(text, "your code", f"{lesson.id}.py")
         if file is not None:
-            return Code(read_source(file), str(file), Path(file).name)
+            return Code(read_source(file), str(file), str(file))  # as typed: editors jump to "PATH, line N"
         draft = self.state.load_draft(lesson.id)
         if draft is not None:
             return Code(draft, "your saved draft", f"{lesson.id}.py")
