@@ -105,7 +105,8 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     print(f"{result['runs']} runs in {result['wall_seconds']} s on {result['machine']}")
-    print(f"workers replaced: {replaced} ({dict(outcome)})")
+    print(f"workers replaced: {replaced} ({outcome['retired']} retired, {outcome['crashed']} crashed)")
+    print(f"processes started by student code, ended after their run: {outcome['processes ended after their run']}")
     print("median seconds per run, by kind:")
     for k, v in result["median_seconds_per_kind"].items():
         print(f"  {k:<12} {v:.3f}")
