@@ -137,6 +137,11 @@ RETIRED = {
         "resource.setrlimit(resource.RLIMIT_NOFILE, (min(s, 200), min(h, 200) if h > 0 else 200))\n",
         "resource limits",
     ),
+    "rlimit-as": (
+        "import resource\ns, h = resource.getrlimit(resource.RLIMIT_AS)\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (s - 4096 if s > 0 else 2**40, h))\n",
+        "resource limits",
+    ),
     "rlimit-cpu": ("import resource\nresource.setrlimit(resource.RLIMIT_CPU, (3600, 3600))\n", "resource limits"),
     "settrace": ("import sys\nsys.settrace(lambda *a: None)\n", "sys.settrace"),
     "switch-interval": ("import sys\nsys.setswitchinterval(0.5)\n", "switch interval"),
