@@ -271,3 +271,16 @@ def test_a_ladder_fitted_to_the_code_keeps_its_count_across_sessions(jittutor_ho
     checked = again.judge(code, again.request(code), _failing_report_with(message))
     assert len(checked.hints) == 2, "the count revealed in the other session is kept"
     assert checked.hints == first.ladder.rungs[:2]
+
+
+def test_a_new_session_words_a_fitted_ladder_as_the_failed_run_did(jittutor_home: Path) -> None:
+    """`jittutor hint` in a new process has no run: the saved blamed argument fits its rungs the same way."""
+    jit_basics = CATALOGUE.get("jit-basics")
+    message = BOOL_ERROR + " This concrete value was not available because it depends on the value of the argument x."
+    first = LessonSession(jit_basics, State.load(jittutor_home), CATALOGUE)
+    code = first.code(text="def sum_squared_error(x):\n    return x\n")
+    first.judge(code, first.request(code), _failing_report_with(message))
+    assert any('static_argnames="x"' in rung for rung in first.ladder.rungs)
+    assert State.load(jittutor_home).lesson("jit-basics").ladder_argument == "x"
+    later = LessonSession(jit_basics, State.load(jittutor_home), CATALOGUE)
+    assert later.ladder.rungs == first.ladder.rungs

@@ -55,6 +55,7 @@ class LessonProgress:
     last_failure: str | None = None  # the diagnosis kind of the last attempt that did not pass
     ladder: str | None = None  # the failure whose hint ladder the student is on
     ladder_revealed: int = 0  # rungs of that ladder revealed so far (the app, `check` and `hint` share it)
+    ladder_argument: str | None = None  # the argument JAX blamed, which that ladder's rungs name
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LessonProgress:
@@ -97,6 +98,7 @@ def merge_lesson(mine: LessonProgress, theirs: LessonProgress) -> LessonProgress
         last_failure=newer.last_failure,
         ladder=newer.ladder,
         ladder_revealed=newer.ladder_revealed,
+        ladder_argument=newer.ladder_argument,
     )
 
 
@@ -234,11 +236,13 @@ class State:
         *,
         failure: str | None = None,
         ladder: tuple[str | None, int] | None = None,
+        argument: str | None = None,
     ) -> LessonProgress:
         """Count a check of this lesson; ``passed`` marks it done (and it stays done).
 
         ``failure`` is the kind that led when it did not pass; ``ladder`` the
-        hint ladder the student is on now and how many rungs are revealed.
+        hint ladder the student is on now and how many rungs are revealed;
+        ``argument`` the argument JAX blamed, which that ladder's rungs name.
         """
 
         def change(entry: LessonProgress) -> bool:
@@ -248,6 +252,7 @@ class State:
                 entry.last_failure = failure
             if ladder is not None:
                 entry.ladder, entry.ladder_revealed = ladder
+                entry.ladder_argument = argument
             entry.first_attempt = entry.first_attempt or now
             entry.last_attempt = now
             entry.device, entry.jax_version = device, jax_version

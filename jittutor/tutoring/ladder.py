@@ -81,16 +81,18 @@ def ladder_for(
     passed: bool = False,
     message: str = "",
     source: str = "",
+    argument: str | None = None,
 ) -> list[str]:
     """The rungs for ``kind`` (the failure that leads) in ``lesson``; ``[]`` once passed.
 
     ``message`` (JAX's, for the error that leads) and ``source`` (the student's
     code) fit the kind's generic rungs to this code; a lesson's own rungs are
-    written for it already.
+    written for it already. ``argument`` is the blamed argument when the
+    message is not at hand (a new session goes on with a saved ladder).
     """
     if passed:
         return []
-    argument = named_argument(message)
+    argument = named_argument(message) or argument
 
     def kind_rungs(exclude: list[str]) -> list[str]:
         rungs = [h for h in _unique(list(kind_info(kind).hints)) if h not in exclude]  # type: ignore[arg-type]

@@ -30,7 +30,7 @@ from jittutor.lessons.source import not_a_regular_file
 from jittutor.state.export import publish
 from jittutor.state.store import State
 from jittutor.tutoring.grading import Verdict, grade
-from jittutor.tutoring.ladder import HintLadder, Reveal, ladder_for, solution_unlocked
+from jittutor.tutoring.ladder import HintLadder, Reveal, ladder_for, named_argument, solution_unlocked
 from jittutor.tutoring.predict import PredictionNote, quotes_the_fix, save_prediction, saved_predictions, score
 from jittutor.tutoring.requests import lesson_request
 
@@ -127,6 +127,7 @@ class LessonSession:
         # The ladder the student was on (in the app, `check` or `hint`): one count for all fronts.
         kind = saved.ladder
         self.ladder_kind: str | None = kind
+        self.ladder_argument: str | None = saved.ladder_argument  # the rungs name it as the run that failed did
         self.ladder = HintLadder(self._rungs(kind), revealed=saved.ladder_revealed)
         self._predicted: int | None = None  # a prediction made before the next run
         self._asked = False  # the question was put (answered or skipped) in this session
@@ -170,6 +171,7 @@ class LessonSession:
         primary = verdict.primary
         if not verdict.passed:
             kind = primary.kind if primary is not None and primary.failing else None
+            self.ladder_argument = named_argument(verdict.error.message) if verdict.error is not None else None
             if kind != self.ladder_kind:
                 self.ladder_kind = kind
                 self.ladder = HintLadder(list(verdict.hints))
@@ -193,6 +195,7 @@ class LessonSession:
                     report.jax_version,
                     failure=None if verdict.passed else (primary.kind if primary is not None else None),
                     ladder=(self.ladder_kind, self.ladder.revealed),
+                    argument=self.ladder_argument,
                 )
             except OSError as exc:
                 warnings.append(f"Could not save your progress: {exc}")
@@ -229,7 +232,7 @@ class LessonSession:
     # -- the hint ladder -------------------------------------------------------------
 
     def _rungs(self, kind: str | None) -> list[str]:
-        return ladder_for(self.lesson, kind)
+        return ladder_for(self.lesson, kind, argument=self.ladder_argument)
 
     @property
     def passed(self) -> bool:
