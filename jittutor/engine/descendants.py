@@ -112,3 +112,11 @@ def _alive(proc: psutil.Process) -> bool:
         return proc.status() != psutil.STATUS_ZOMBIE
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return False
+
+
+def is_stopped(pid: int) -> bool:
+    """Is process ``pid`` stopped (SIGTSTP/SIGSTOP, e.g. ctrl+z in its terminal)?"""
+    try:
+        return psutil.Process(pid).status() in (psutil.STATUS_STOPPED, psutil.STATUS_TRACING_STOP)
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False

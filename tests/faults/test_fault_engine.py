@@ -375,3 +375,45 @@ def test_workers_exit_when_the_front_dies(front_signal: int) -> None:
         if front.poll() is None:
             front.kill()
             front.wait()
+
+
+SUSPENDED_FRONT = """
+import sys
+from support import worker_env
+from jittutor.engine.pool import WorkerPool
+from jittutor.engine.protocol import CaseSpec, RunRequest
+pool = WorkerPool(env=worker_env(), standby=False)
+pool.info()
+print(pool._active.pid, flush=True)
+sys.stdin.readline()  # the test suspends us here, then resumes us and writes a line
+report = pool.run(RunRequest(source="def f(x):\\n    return x * 2\\n", entry="f", cases=[CaseSpec("2.0")]), timeout=60)
+print(pool._active.pid, report.error is None, report.cases[0].match, flush=True)
+pool.close()
+"""
+
+
+def test_a_front_suspended_with_ctrl_z_keeps_its_worker() -> None:
+    """A stopped front sends no heartbeats, but it is not gone: its worker waits for it (issue 13 note)."""
+    from jittutor.engine.worker.main import HEARTBEAT_LOST
+
+    env = worker_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(REPO / "tests"), env.get("PYTHONPATH", "")])
+    front = subprocess.Popen(
+        [sys.executable, "-c", SUSPENDED_FRONT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert front.stdin is not None and front.stdout is not None
+        worker = int(front.stdout.readline())
+        os.kill(front.pid, signal.SIGSTOP)  # what ctrl+z does (SIGTSTP) to a foreground front
+        time.sleep(HEARTBEAT_LOST + 4)  # longer than a worker waits for a heartbeat
+        assert pid_alive(worker), "the worker left while its front was only suspended"
+        os.kill(front.pid, signal.SIGCONT)
+        front.stdin.write("go\n")
+        front.stdin.flush()
+        after = front.stdout.readline().split()
+        assert after == [str(worker), "True", "True"], after  # the same warm worker answered
+        assert front.wait(60) == 0
+    finally:
+        if front.poll() is None:
+            front.kill()
+            front.wait()

@@ -11,7 +11,8 @@ memory on a shared node). As a second guard it also exits when it is orphaned
 (its parent process changes), in case something else still holds its stdin open,
 and, once the front has sent a first ``heartbeat``, when the heartbeats stop for
 :data:`HEARTBEAT_LOST` seconds: under ``srun`` a SIGKILLed launcher closes
-neither stdin nor the parent (slurmstepd), so only the silence tells. A worker
+neither stdin nor the parent (slurmstepd), so only the silence tells. A parent
+that is stopped (the student pressed ctrl+z) is not gone: its silence is waited out. A worker
 that holds its scheduler job alone then cancels that job too. A worker that gets
 no request for ``JITTUTOR_WORKER_IDLE`` seconds says ``bye`` and exits, freeing
 its job (and GPU) for someone else; the front starts a new one on the next run.
@@ -229,7 +230,11 @@ class Worker:
             if os.getppid() != parent:
                 self.leave(f"parent {parent} is gone; exiting", cancel_job=True)
             if self.heartbeats and now - self.last_message > HEARTBEAT_LOST:
-                self.leave(f"no heartbeat from the front for {HEARTBEAT_LOST:g} s; exiting", cancel_job=True)
+                if descendants.is_stopped(parent):
+                    # The front is our parent and suspended (ctrl+z), not gone: wait for it to come back.
+                    self.last_message = now
+                else:
+                    self.leave(f"no heartbeat from the front for {HEARTBEAT_LOST:g} s; exiting", cancel_job=True)
             if (
                 self.serving
                 and self.idle_limit
