@@ -95,9 +95,7 @@ class Terminal:
         )
 
     def screen(self) -> str:
-        return subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.session], capture_output=True, text=True
-        ).stdout
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.session], capture_output=True, text=True).stdout
 
     def keys(self, *keys: str) -> None:
         subprocess.run(["tmux", "send-keys", "-t", self.session, *keys], check=True)
@@ -193,7 +191,9 @@ def main() -> None:
     summary = {
         lesson_id: {key: statistics.median(r[key] for r in runs) for key in runs[0]} for lesson_id, runs in rows.items()
     }
-    summary["ratio_worst_keystroke"] = summary["huge-report"]["during_max_ms"] / summary["small-report"]["during_max_ms"]
+    summary["ratio_worst_keystroke"] = (
+        summary["huge-report"]["during_max_ms"] / summary["small-report"]["during_max_ms"]
+    )
     summary["rounds"] = args.rounds
     if args.json:
         print(json.dumps(summary, indent=2))

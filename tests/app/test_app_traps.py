@@ -152,7 +152,6 @@ async def test_output_is_labelled_per_case_and_mode() -> None:
         assert "--- case 2 (3.0), jit ---\nx = Traced<float32[]>" in text
 
 
-
 @run_async
 async def test_a_megabyte_of_output_waits_behind_its_pane_until_it_is_opened() -> None:
     """Loading it while the result arrives would stall every key (benchmarks/bench_keys.py measures it)."""
@@ -176,6 +175,7 @@ async def test_a_megabyte_of_output_waits_behind_its_pane_until_it_is_opened() -
         await pilot.pause()
         assert screen.panes.current == "output"
         assert "line 9999 " in screen.panes.output.text
+
 
 FIX_QUESTION = Predict(
     question="`cond_func = jax.jit(cond_func_impl, static_argnums=(0,))` is called with 1.0, 2.0, 1.0. Compilations?",

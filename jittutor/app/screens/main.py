@@ -256,7 +256,9 @@ class MainScreen(RunScreen):
         if not self.app.is_running or not self.is_attached:
             return  # shutting down: the file is written, the widgets are going away
         try:
-            self.editor.border_subtitle = "not saved: home is read-only" if self.tutor.state.read_only else "draft saved"
+            self.editor.border_subtitle = (
+                "not saved: home is read-only" if self.tutor.state.read_only else "draft saved"
+            )
             if first:
                 self.refresh_lesson_list()
         except NoMatches:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-
 #: Characters above which a text for a pane behind another is loaded only when that pane is shown.
 DEFER_ABOVE = 64 * 1024
 
