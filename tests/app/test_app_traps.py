@@ -131,19 +131,24 @@ async def test_the_lesson_scrolls_from_the_editor_and_says_how() -> None:
         assert pane.scroll_y == 0
 
 
-@run_async
-async def test_output_is_labelled_per_case_and_mode() -> None:
+def printing_pool(eager: str, jit: str = "") -> FakePool:
+    """A fake worker whose failing run printed ``eager`` in case 1 and ``jit`` in case 2."""
     pool = FakePool()
     original = pool.run
 
     def run(request: RunRequest, timeout: float = 10.0) -> RunReport:
         report = original(request, timeout)
-        report.cases[0].eager.output = "x = -2.0\n"
-        report.cases[1].jit.output = "x = Traced<float32[]>\n"
+        report.cases[0].eager.output = eager
+        report.cases[1].jit.output = jit
         return report
 
     pool.run = run  # type: ignore[method-assign]
-    app = make_app(pool=pool)
+    return pool
+
+
+@run_async
+async def test_output_is_labelled_per_case_and_mode() -> None:
+    app = make_app(pool=printing_pool("x = -2.0\n", "x = Traced<float32[]>\n"))
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await ready(pilot)
         await failed_run(pilot, screen)
@@ -155,17 +160,7 @@ async def test_output_is_labelled_per_case_and_mode() -> None:
 @run_async
 async def test_a_megabyte_of_output_waits_behind_its_pane_until_it_is_opened() -> None:
     """Loading it while the result arrives would stall every key (benchmarks/bench_keys.py measures it)."""
-    pool = FakePool()
-    original = pool.run
-    big = "".join(f"line {i} {'x' * 90}\n" for i in range(10_000))
-
-    def run(request: RunRequest, timeout: float = 10.0) -> RunReport:
-        report = original(request, timeout)
-        report.cases[0].eager.output = big
-        return report
-
-    pool.run = run  # type: ignore[method-assign]
-    app = make_app(pool=pool)
+    app = make_app(pool=printing_pool("".join(f"line {i} {'x' * 90}\n" for i in range(10_000))))
     async with app.run_test(size=(100, 32)) as pilot:
         screen = await ready(pilot)
         await failed_run(pilot, screen)

@@ -7,7 +7,7 @@ up), so what the student sees is what the kernel says (EROFS, ENOSPC).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -37,15 +37,22 @@ def disk(tmp_path: Path) -> Iterator[Path]:
         yield mounted
 
 
-def test_a_read_only_home_is_read_said_once_and_never_written(disk: Path, tmp_path: Path) -> None:
+def saved_home(
+    disk: Path, tmp_path: Path, make_unwritable: Callable[[Path], None]
+) -> tuple[Path, Path, dict[str, str]]:
+    """A home on ``disk`` with saved progress, made unwritable; the student's file; the CLI's environment."""
     home = disk / "home"
     home.mkdir()
     (home / "progress.json").write_text(json.dumps(SAVED))
-    remount_read_only(disk)
-    before = snapshot(home)
+    make_unwritable(disk)
     student = tmp_path / "mine.py"
     student.write_text(STARTER_LIKE)
-    env = worker_env(JITTUTOR_HOME=str(home))
+    return home, student, worker_env(JITTUTOR_HOME=str(home))
+
+
+def test_a_read_only_home_is_read_said_once_and_never_written(disk: Path, tmp_path: Path) -> None:
+    home, student, env = saved_home(disk, tmp_path, remount_read_only)
+    before = snapshot(home)
 
     listed = jittutor("list", env=env, timeout=60)
     assert listed.returncode == 0 and "Traceback" not in listed.stderr
@@ -77,14 +84,8 @@ def test_a_read_only_home_with_damaged_progress_still_opens(disk: Path) -> None:
 
 
 def test_a_full_disk_during_check_keeps_the_old_progress_whole(disk: Path, tmp_path: Path) -> None:
-    home = disk / "home"
-    home.mkdir()
-    (home / "progress.json").write_text(json.dumps(SAVED))
-    fill(disk)
+    home, student, env = saved_home(disk, tmp_path, fill)
     before = snapshot(home)
-    student = tmp_path / "mine.py"
-    student.write_text(STARTER_LIKE)
-    env = worker_env(JITTUTOR_HOME=str(home))
 
     checked = jittutor("check", "static-args", str(student), env=env)
     assert checked.returncode == 1 and "Traceback" not in checked.stderr
