@@ -344,7 +344,8 @@ def test_a_second_run_without_preempt_waits_its_turn(fpool: WorkerPool) -> None:
 # --- the front goes away ---------------------------------------------------------
 
 FRONT = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGHUP, signal.SIG_DFL)  # as in a terminal, even when the tests run under nohup
 from support import worker_env
 from jittutor.engine.pool import WorkerPool
 pool = WorkerPool(env=worker_env(), standby=True)
