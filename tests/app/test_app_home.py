@@ -9,6 +9,7 @@ from support import own_filesystem, remount_read_only
 
 from jittutor.app.app import JitTutorApp
 from jittutor.app.screens.main import MainScreen
+from jittutor.app.widgets.status_line import StatusLine
 from jittutor.lessons.catalogue import load_catalogue
 from jittutor.state.store import State
 
@@ -36,6 +37,7 @@ def test_the_app_opens_read_only_on_a_read_only_home_with_damaged_progress(tmp_p
                 titles = " ".join(n.message for n in app._notifications)
                 assert f"{home}: is read-only" in titles and "left it as it is" in titles
                 assert "not saved: home is read-only" in str(screen.editor.border_subtitle)
+                assert "not saved: home is read-only" in str(screen.query_one(StatusLine).render())
                 screen.editor.insert("# mine\n")
                 await pilot.pause()
                 screen.save_draft_now()  # what autosave does

@@ -73,6 +73,9 @@ class StatusLine(Static):
         ]
         if version:
             parts += [" | ", f"jax {version}"]
+        state = getattr(app, "state", None)
+        if getattr(state, "read_only", None):
+            parts += [" | ", Content.styled("not saved: home is read-only", "bold")]
         if self.context:
             parts += [" | ", self.context]
         self.update(Content.assemble(*parts))
