@@ -82,10 +82,8 @@ class MainScreen(RunScreen):
 
     def on_mount(self) -> None:
         catalogue = self.tutor.catalogue
-        for warning in self.tutor.state.warnings:
-            # A read-only home is said for longer (the editor's border keeps saying it): nothing will be kept.
-            lasting = self.tutor.state.read_only is not None and str(self.tutor.state.home) in warning
-            self.notify(warning, severity="warning", markup=False, timeout=30 if lasting else 10)
+        for warning in self.tutor.state.warnings:  # a read-only home stays said in the status line
+            self.notify(warning, severity="warning", markup=False, timeout=10)
         if catalogue.broken:
             self.notify(
                 f"{len(catalogue.broken)} lesson file(s) could not be loaded; they are marked [!] in the list.",
