@@ -102,9 +102,10 @@ async def test_alt_keys_open_each_pane_and_the_focus_is_marked_in_text() -> None
         panes = screen.query_one(ResultPanes)
         for key, name in (("alt+1", "lesson"), ("alt+2", "feedback"), ("alt+3", "results"), ("alt+4", "output")):
             await pilot.press(key)
-            await pilot.pause()
+            await wait_for(
+                pilot, lambda: screen.focused is not None and panes in screen.focused.ancestors, "the pane's focus"
+            )
             assert panes.current == name
-            assert screen.focused is not None and panes in screen.focused.ancestors
             # A character, not a colour: it reads the same with NO_COLOR.
             assert panes.get_tab(f"tab-{name}").label.plain.startswith(FOCUS_MARK)
             assert screen.editor.border_title == "static-args.py"
@@ -331,8 +332,7 @@ async def test_alt_a_selects_all_the_code() -> None:
         screen = await ready(pilot)
         await pilot.press("alt+2")
         await pilot.press("alt+a")
-        await pilot.pause()
-        assert screen.focused is screen.editor
+        await wait_for(pilot, lambda: screen.focused is screen.editor, "the editor's focus")
         assert screen.editor.selected_text == screen.editor.text
 
 
@@ -350,12 +350,15 @@ async def test_alt_digits_from_a_real_terminal_choose_panes_and_never_type() -> 
             (key,) = list(XTermParser().feed(f"\x1b{n}"))
             assert screen.focused is not None
             screen.focused.post_message(events.Key(key.key, key.character))
-            await pilot.pause()
-            await pilot.pause()
             if name == "editor":
-                assert screen.focused is screen.editor
+                await wait_for(pilot, lambda: screen.focused is screen.editor, "the editor's focus")
             else:
-                assert screen.panes.current == name and screen.focused is not screen.editor
+                await wait_for(
+                    pilot,
+                    lambda: screen.focused is not None and screen.panes in screen.focused.ancestors,
+                    "the pane's focus",
+                )
+                assert screen.panes.current == name
         assert screen.editor.text == before
 
 

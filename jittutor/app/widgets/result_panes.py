@@ -106,7 +106,10 @@ class ResultPanes(TabbedContent):
             "output": self.output,
             "jaxpr": self.jaxpr,
         }[name]
-        self.call_after_refresh(target.focus)
+        # At once, not after the next refresh: a key pressed straight after
+        # (alt+a, alt+0) must not have its focus taken back by this one.
+        # The switcher has already made the pane displayed, so it can take it.
+        self.screen.set_focus(target, scroll_visible=False)
 
     def show_jaxpr_pane(self, shown: bool) -> None:
         self.jaxpr_shown = shown
