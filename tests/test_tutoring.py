@@ -162,6 +162,24 @@ def test_hints_revealed_anywhere_are_one_count(jittutor_home: Path) -> None:
     assert len(again.hints) == 3, "the same failure keeps the rungs already revealed"
 
 
+def test_a_hint_that_cannot_be_saved_is_shown_with_a_warning(jittutor_home: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    session = _session(jittutor_home)
+    _judge(session, _failing_report())
+
+    def full_disk(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(session.state, "record_hint", full_disk)
+    reveal = session.reveal_next()
+    assert (reveal.what, reveal.number) == ("hint", 2) and reveal.text == STATIC_ARGS.hints[1]
+    assert reveal.warning == (
+        "Could not save that hint 2 was shown (No space left on device); the next session starts from the hint before it"
+    )
+    assert session.state.warnings == [], "said once, by whoever shows the rung, not again at the next load"
+    monkeypatch.undo()
+    assert session.reveal_next().warning == ""
+
+
 def test_the_solution_unlocks_after_the_last_rung_or_a_pass(jittutor_home: Path) -> None:
     session = _session(jittutor_home)
     _judge(session, _failing_report())

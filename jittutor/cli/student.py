@@ -110,8 +110,9 @@ def cmd_hint(args: argparse.Namespace) -> int:
     draft = session.state.load_draft(session.lesson.id)
     student = read_source(file) if file is not None else (draft or session.lesson.starter)
     print(format_reveal(reveal, session, student))
-    for warning in session.state.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    for warning in [*session.state.warnings, reveal.warning]:
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -308,6 +308,8 @@ class Watch:
                 self.extra = "No more hints: that was the last one, and the solution was shown."
             else:
                 self.extra = ""
+            if reveal.warning:
+                self.extra = f"warning: {reveal.warning}\n" + self.extra
         self.draw()
 
     def _handle(self, batch: list[tuple[str, str]]) -> None:

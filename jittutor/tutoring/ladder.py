@@ -117,6 +117,7 @@ class Reveal:
     number: int = 0  # the rung's number (1-based), for "hint"
     total: int = 0
     text: str = ""  # the rung's text, or the solution's source
+    warning: str = ""  # set when the reveal could not be saved (the rung is shown all the same)
 
 
 @dataclass

@@ -17,7 +17,7 @@ calls it from a thread worker; it touches no widget. No jax, no textual.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -254,9 +254,10 @@ class LessonSession:
             try:
                 self.state.record_hint(self.lesson.id, self.ladder.revealed, self.ladder_kind)
             except OSError as exc:  # the rung is shown all the same
-                self.state.warnings.append(
-                    f"Could not save that hint {self.ladder.revealed} was shown ({exc.strerror or exc}); "
-                    "the next session starts from the hint before it"
+                return replace(
+                    reveal,
+                    warning=f"Could not save that hint {self.ladder.revealed} was shown ({exc.strerror or exc}); "
+                    "the next session starts from the hint before it",
                 )
         return reveal
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app_support import PINNED_LESSONS, FakePool, run_async, settle, wait_for
 from support import own_filesystem, remount_read_only
+from test_app_traps import failed_run, make_app, ready
 
 from jittutor.app.app import JitTutorApp
 from jittutor.app.screens.main import MainScreen
@@ -48,3 +49,22 @@ def test_the_app_opens_read_only_on_a_read_only_home_with_damaged_progress(tmp_p
         walk()
         assert (home / "progress.json").read_text() == DAMAGED
         assert not (home / "drafts").exists()
+
+
+@run_async
+async def test_a_hint_the_full_disk_could_not_save_is_shown_and_toasted() -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await ready(pilot)
+        await failed_run(pilot, screen)
+
+        def full_disk(*_args: object) -> None:
+            raise OSError(28, "No space left on device")
+
+        app.state.record_hint = full_disk  # type: ignore[method-assign]
+        await pilot.press("f3")
+        await wait_for(
+            pilot, lambda: any("Could not save that hint 2" in n.message for n in app._notifications), "the toast"
+        )
+        assert screen.session is not None and screen.session.ladder.revealed == 2  # the rung is shown all the same
+        assert [n.severity for n in app._notifications if "Could not save" in n.message] == ["warning"]

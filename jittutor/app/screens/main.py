@@ -346,6 +346,8 @@ class MainScreen(RunScreen):
         if self.session is None:
             return Reveal("end")
         reveal = self.session.reveal_next()
+        if reveal.warning:
+            self.notify(reveal.warning, severity="warning", markup=False)
         if reveal.what == "hint":
             self.refresh_lesson_list()
         return reveal
