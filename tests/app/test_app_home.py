@@ -32,7 +32,7 @@ def test_the_app_opens_read_only_on_a_read_only_home_with_damaged_progress(tmp_p
                 "static-args", catalogue=load_catalogue([PINNED_LESSONS]), state=state, pool=FakePool(), blink=False
             )
             async with app.run_test(size=(100, 32)) as pilot:
-                await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen", timeout=20)
+                await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), "the main screen")
                 screen = app.screen
                 assert isinstance(screen, MainScreen)
                 titles = " ".join(n.message for n in app._notifications)

@@ -117,7 +117,7 @@ async def test_autosave_after_a_pause(real_pool: WorkerPool, jittutor_home: Path
         await pilot.press("end", "x")
         path = jittutor_home / "drafts" / "static-args.py"
         assert not path.exists()
-        await wait_for(pilot, path.exists, "the debounced autosave", timeout=10)
+        await wait_for(pilot, path.exists, "the debounced autosave")
         assert path.read_text() == screen.editor.text
         assert State.load().status("static-args") == "in-progress"
 

@@ -44,7 +44,7 @@ def make_app(lesson_id: str | None = "static-args", dirs: list[Path] | None = No
 async def ready(pilot: Pilot[Any]) -> MainScreen:
     app = pilot.app
     assert isinstance(app, JitTutorApp)
-    await wait_for(pilot, lambda: app.device is not None and app.jax_version != "", "the fake worker", timeout=10)
+    await wait_for(pilot, lambda: app.device is not None and app.jax_version != "", "the fake worker")
     screen = app.screen
     assert isinstance(screen, MainScreen)
     return screen
@@ -53,7 +53,7 @@ async def ready(pilot: Pilot[Any]) -> MainScreen:
 async def run(pilot: Pilot[Any], screen: Any) -> None:
     before = screen.runs_finished
     await pilot.press("f5")
-    await wait_for(pilot, lambda: screen.runs_finished > before, "the run", timeout=10)
+    await wait_for(pilot, lambda: screen.runs_finished > before, "the run")
     await settle(pilot)
 
 
@@ -217,7 +217,7 @@ async def test_jaxpr_view_runs_with_jaxpr() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
         await pilot.press("f9")  # traces at once: no F5 needed
-        await wait_for(pilot, lambda: screen.runs_finished == 1, "the F9 run", timeout=10)
+        await wait_for(pilot, lambda: screen.runs_finished == 1, "the F9 run")
         await settle(pilot)
         assert app.pool.requests[-1].jaxpr is True
         assert screen.tabs.active == "tab-jaxpr", "the jaxpr is shown, not Feedback"
@@ -313,7 +313,7 @@ async def answer(pilot: Pilot[Any], screen: MainScreen, *keys: str) -> None:
     """Answer (or skip) the question with ``keys``, then wait for the run that follows."""
     before = screen.runs_finished
     await pilot.press(*keys)
-    await wait_for(pilot, lambda: screen.runs_finished > before, "the run after the question", timeout=10)
+    await wait_for(pilot, lambda: screen.runs_finished > before, "the run after the question")
     await settle(pilot)
     assert pilot.app.screen is screen
 
@@ -352,7 +352,7 @@ async def test_predict_question_right_answer_is_scored_saved_and_not_asked_again
         await pilot.press("f5")  # the second run: no question
         await pilot.pause()
         assert app.screen is screen
-        await wait_for(pilot, lambda: len(app.pool.requests) == 2, "the second run", timeout=10)
+        await wait_for(pilot, lambda: len(app.pool.requests) == 2, "the second run")
         await settle(pilot)
         assert "Prediction" not in screen.query_one(HintsPanel).markdown_text, "revealed once, after its own run"
 

@@ -41,7 +41,7 @@ def app(monkeypatch: pytest.MonkeyPatch) -> JitTutorApp:
 async def _ready(pilot: Pilot[Any]) -> MainScreen:
     app = pilot.app
     assert isinstance(app, JitTutorApp)
-    await wait_for(pilot, lambda: app.device == "cpu:0", "the fake worker", timeout=10)
+    await wait_for(pilot, lambda: app.device == "cpu:0", "the fake worker")
     screen = app.screen
     assert isinstance(screen, MainScreen)
     return screen
@@ -50,7 +50,7 @@ async def _ready(pilot: Pilot[Any]) -> MainScreen:
 async def _run(pilot: Pilot[Any], screen: MainScreen) -> None:
     before = screen.runs_finished
     await pilot.press("f5")
-    await wait_for(pilot, lambda: screen.runs_finished > before, "the canned run", timeout=10)
+    await wait_for(pilot, lambda: screen.runs_finished > before, "the canned run")
     await settle(pilot)
 
 

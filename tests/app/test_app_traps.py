@@ -59,7 +59,7 @@ def make_app(lesson_id: str = "static-args", pool: Any = None, shipped: bool = F
 
 async def ready(pilot: Pilot[Any]) -> MainScreen:
     app = pilot.app
-    await wait_for(pilot, lambda: getattr(app, "jax_version", "") != "", "the fake worker", timeout=10)
+    await wait_for(pilot, lambda: getattr(app, "jax_version", "") != "", "the fake worker")
     assert isinstance(app.screen, MainScreen)
     return app.screen
 
@@ -67,7 +67,7 @@ async def ready(pilot: Pilot[Any]) -> MainScreen:
 async def failed_run(pilot: Pilot[Any], screen: MainScreen) -> None:
     before = screen.runs_finished
     await pilot.press("f5")
-    await wait_for(pilot, lambda: screen.runs_finished > before, "the run", timeout=10)
+    await wait_for(pilot, lambda: screen.runs_finished > before, "the run")
     await settle(pilot)
     assert screen.verdict is not None and not screen.verdict.passed
 
@@ -222,12 +222,12 @@ async def test_cancel_clears_the_last_result_and_a_run_shows_its_time() -> None:
             assert title in screen.panes.hints_panel.markdown_text
             pool.release.clear()
             await pilot.press("f5")
-            await wait_for(pilot, lambda: screen.running, "the run to start", timeout=10)
+            await wait_for(pilot, lambda: screen.running, "the run to start")
             screen._run_started = time.monotonic() - 12  # as if it had run for 12 s
             screen.show_elapsed()
             assert "RUNNING" in screen.verdict_line.message and "12 s" in screen.verdict_line.message
             await pilot.press("f6")
-            await wait_for(pilot, lambda: not screen.running, "the cancel", timeout=10)
+            await wait_for(pilot, lambda: not screen.running, "the cancel")
             await settle(pilot)
             assert "CANCELLED" in screen.verdict_line.message
             assert "TracerBool" not in screen.panes.error_panel.plain
@@ -250,7 +250,7 @@ async def test_f5_many_times_cancels_once_and_records_each_finished_run_once() -
             original = app.notify
             app.notify = lambda message, *a, **k: (notified.append(str(message)), original(message, *a, **k))[1]  # type: ignore[method-assign]
             await pilot.press("f5")
-            await wait_for(pilot, lambda: screen.running, "the run to start", timeout=10)
+            await wait_for(pilot, lambda: screen.running, "the run to start")
             for _ in range(5):
                 await pilot.press("f5")  # the same code: nothing to replace
             await pilot.pause()
@@ -258,12 +258,12 @@ async def test_f5_many_times_cancels_once_and_records_each_finished_run_once() -
             screen.editor.replace_text(screen.editor.text + "\n# edited\n")
             for _ in range(5):
                 await pilot.press("f5")  # new code: the run is replaced once, then it is this code's run
-            await wait_for(pilot, lambda: len(pool.requests) == 2, "the re-run", timeout=10)
+            await wait_for(pilot, lambda: len(pool.requests) == 2, "the re-run")
             for _ in range(3):
                 await pilot.press("f5")
             assert pool.cancelled == 1, "one run cancelled at most"
             pool.release.set()
-            await wait_for(pilot, lambda: not screen.running and not app.run_busy, "the re-run to end", timeout=10)
+            await wait_for(pilot, lambda: not screen.running and not app.run_busy, "the re-run to end")
             await settle(pilot)
             assert pool.cancelled == 1 and len(pool.requests) == 2
             assert len(notified) <= 1, notified

@@ -76,6 +76,14 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
+def gone(pid: int, within: float = SLACK) -> bool:
+    """Wait until ``pid`` has ended (``within`` only bounds a hang, never a slow machine)."""
+    deadline = time.monotonic() + within
+    while pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not pid_alive(pid)
+
+
 # --- deadlines ------------------------------------------------------------------
 
 
@@ -95,7 +103,9 @@ def test_loop_inside_xla_times_out_and_the_worker_is_replaced(fpool: WorkerPool)
     assert "worker was replaced" in report.error.message
     assert elapsed < 1.5 + CANCEL_GRACE + SLACK
     assert assert_next_run_works(fpool) != pid
-    assert not pid_alive(pid)
+    # The old worker is killed by a thread of its own (SIGTERM, a grace, SIGKILL) while the
+    # standby already serves: it must be gone, though not necessarily before that next run.
+    assert gone(pid), "the replaced worker outlived its kill"
 
 
 # --- the worker dies ------------------------------------------------------------
@@ -368,10 +378,7 @@ def test_workers_exit_when_the_front_dies(front_signal: int) -> None:
         assert len(pids) == 2 and all(pid_alive(p) for p in pids), line
         os.kill(front.pid, front_signal)
         front.wait(10)
-        deadline = time.monotonic() + 5
-        while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not [p for p in pids if pid_alive(p)], "orphan JAX workers survived their front"
+        assert all(gone(p) for p in pids), "orphan JAX workers survived their front"
     finally:
         if front.poll() is None:
             front.kill()
