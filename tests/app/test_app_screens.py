@@ -101,7 +101,7 @@ async def test_help_lists_every_key_of_the_screen() -> None:
         assert "Quit" in rows  # the app's own keys too
         assert help_screen.editor_keys, "the editor's keys are listed"
         await pilot.press("escape")
-        assert isinstance(app.screen, MainScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), "the help to close")
 
 
 @run_async
@@ -157,12 +157,12 @@ async def test_reset_asks_first_and_keeps_the_old_draft(jittutor_home: Path) -> 
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is screen, "the question to close")
         assert screen.editor.text == "# mine\n"
         screen.action_reset_code()
         await pilot.pause()
         await pilot.press("y")
-        await pilot.pause()
-        assert screen.editor.text == lesson.starter
+        await wait_for(pilot, lambda: screen.editor.text == lesson.starter, "the starter code")
     assert (jittutor_home / "drafts" / "static-args.py.bak").read_text() == "# mine\n"
     assert not (jittutor_home / "drafts" / "static-args.py").exists()
 
@@ -189,9 +189,9 @@ async def test_narrow_terminal_hides_the_list_until_asked() -> None:
         lessons = screen.query_one(LessonList)
         assert not lessons.display
         await pilot.press("ctrl+l")
-        assert lessons.display and lessons.has_focus
+        await wait_for(pilot, lambda: lessons.display and lessons.has_focus, "the lesson list's focus")
         await pilot.press("ctrl+l")
-        assert not lessons.display and screen.editor.has_focus
+        await wait_for(pilot, lambda: not lessons.display and screen.editor.has_focus, "the editor's focus")
 
 
 @run_async
@@ -207,8 +207,7 @@ async def test_lesson_navigation_and_picker() -> None:
         await pilot.press("f2")
         assert isinstance(app.screen, LessonPickerScreen)
         await pilot.press(*"traced", "enter")
-        await pilot.pause()
-        assert isinstance(app.screen, MainScreen) and screen.lesson.id == "static-args"
+        await wait_for(pilot, lambda: app.screen is screen and screen.lesson.id == "static-args", "the chosen lesson")
 
 
 @run_async
@@ -289,10 +288,14 @@ async def test_editor_auto_indents_dedents_and_undoes() -> None:
         editor = screen.editor
         editor.load_text("")
         editor.focus()
-        await pilot.press(*"def f(x):", "enter", *"if x:", "enter", *"pass", "enter", "backspace", *"y")
+        await pilot.press(*"def f(x):", "enter", *"if x:", "enter", *"pass", "enter", "backspace")
+        # backspace is a binding, reached after the key bubbles up to the App; a "y" sent in the same
+        # press() is typed by the editor at once and can overtake it on a starved loop.
+        await wait_for(pilot, lambda: editor.text == "def f(x):\n    if x:\n        pass\n    ", "the dedent")
+        await pilot.press("y")
         assert editor.text == "def f(x):\n    if x:\n        pass\n    y"
         await pilot.press("ctrl+z")
-        assert editor.text != "def f(x):\n    if x:\n        pass\n    y"
+        await wait_for(pilot, lambda: editor.text != "def f(x):\n    if x:\n        pass\n    y", "the undo")
 
 
 # -- predict questions (the pinned jit-basics asks one; the pinned static-args does not) ---------

@@ -89,7 +89,7 @@ async def test_escape_and_tab_after_a_failed_run_never_edit_the_code() -> None:
             assert screen.focused is not screen.editor
         assert screen.editor.text == before
         await pilot.press("alt+0")
-        assert screen.focused is screen.editor
+        await wait_for(pilot, lambda: screen.focused is screen.editor, "the editor's focus")
 
 
 @run_async
@@ -103,15 +103,92 @@ async def test_alt_keys_open_each_pane_and_the_focus_is_marked_in_text() -> None
         for key, name in (("alt+1", "lesson"), ("alt+2", "feedback"), ("alt+3", "results"), ("alt+4", "output")):
             await pilot.press(key)
             await wait_for(
-                pilot, lambda: screen.focused is not None and panes in screen.focused.ancestors, "the pane's focus"
+                pilot,
+                lambda: (
+                    screen.focused is not None
+                    and panes in screen.focused.ancestors
+                    and panes.get_tab(panes.active).label.plain.startswith(FOCUS_MARK)
+                    and screen.editor.border_title == "static-args.py"
+                ),
+                "the pane's focus, marked on its tab",
             )
             assert panes.current == name
             # A character, not a colour: it reads the same with NO_COLOR.
             assert panes.get_tab(f"tab-{name}").label.plain.startswith(FOCUS_MARK)
             assert screen.editor.border_title == "static-args.py"
         await pilot.press("alt+0")
-        await pilot.pause()
-        assert not any(panes.get_tab(f"tab-{n}").label.plain.startswith(FOCUS_MARK) for n in panes.names)
+        await wait_for(
+            pilot,
+            lambda: not any(panes.get_tab(f"tab-{n}").label.plain.startswith(FOCUS_MARK) for n in panes.names),
+            "the panes' focus mark to go",
+        )
+
+
+async def in_pane(pilot: Pilot[Any], screen: MainScreen, name: str) -> None:
+    """Wait until pane ``name`` is in front with the focus in it, then check it stays so."""
+    panes = screen.panes
+
+    def there() -> bool:
+        focused = screen.focused
+        return panes.current == name and focused is not None and panes.get_pane(f"tab-{name}") in focused.ancestors
+
+    await wait_for(pilot, there, f"the {name} pane in front with the focus")
+    await settle(pilot)
+    assert there(), (panes.current, screen.focused)
+
+
+@run_async
+async def test_two_alt_keys_in_one_burst_end_on_the_second_pane() -> None:
+    """tmux and SSH deliver keys typed quickly in one read: the last alt+N wins, focus and all."""
+    from textual import events
+    from textual._xterm_parser import XTermParser
+
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await ready(pilot)
+        for burst, name in (("\x1b3\x1b4", "output"), ("\x1b2\x1b3\x1b4", "output"), ("\x1b4\x1b1", "lesson")):
+            focused = screen.focused
+            assert focused is not None
+            for key in XTermParser().feed(burst):
+                focused.post_message(events.Key(key.key, key.character))
+            await in_pane(pilot, screen, name)
+
+
+@run_async
+async def test_the_focus_follows_when_its_pane_is_sent_to_the_back() -> None:
+    """A run, a hint or F9 brings another pane to the front: a student who was in the old one keeps a focus."""
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("alt+4")
+        await in_pane(pilot, screen, "output")
+        await failed_run(pilot, screen)  # a failure brings Feedback to the front
+        await in_pane(pilot, screen, "feedback")
+        await pilot.press("alt+3")
+        await in_pane(pilot, screen, "results")
+        await pilot.press("f3")  # the next hint shows in Feedback
+        await in_pane(pilot, screen, "feedback")
+        await pilot.press("alt+0")
+        await wait_for(pilot, lambda: screen.focused is screen.editor, "the editor's focus")
+        await failed_run(pilot, screen)
+        assert screen.focused is screen.editor, "a focus in the editor stays there"
+
+
+@run_async
+async def test_alt_down_from_another_pane_scrolls_the_lesson_by_a_page() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot)
+        pane = screen.query_one("#lesson-pane")
+        await pilot.press("alt+down")  # the lesson is in front: one page
+        await wait_for(pilot, lambda: pane.scroll_y > 0, "the lesson to scroll")
+        page = pane.scroll_y
+        assert page > 1, "a page, not a line"
+        await pilot.press("alt+up", "alt+3")
+        await wait_for(pilot, lambda: pane.scroll_y == 0 and screen.panes.current == "results", "results in front")
+        await pilot.press("alt+down")  # from another pane: the same page
+        await wait_for(pilot, lambda: pane.scroll_y > 0, "the lesson to scroll")
+        assert screen.panes.current == "lesson" and pane.scroll_y == page
 
 
 @run_async
@@ -124,12 +201,11 @@ async def test_the_lesson_scrolls_from_the_editor_and_says_how() -> None:
         await pilot.press("alt+3")
         await pilot.press("alt+0")
         await pilot.press("alt+down")
-        await pilot.pause()
-        assert screen.panes.current == "lesson" and pane.scroll_y > 0
-        assert screen.focused is screen.editor
+        await wait_for(pilot, lambda: pane.scroll_y > 0, "the lesson to scroll down")
+        assert screen.panes.current == "lesson"
+        await wait_for(pilot, lambda: screen.focused is screen.editor, "the editor's focus")
         await pilot.press("alt+up")
-        await pilot.pause()
-        assert pane.scroll_y == 0
+        await wait_for(pilot, lambda: pane.scroll_y == 0, "the lesson to scroll back up")
 
 
 def printing_pool(eager: str, jit: str = "") -> FakePool:
@@ -168,9 +244,8 @@ async def test_a_megabyte_of_output_waits_behind_its_pane_until_it_is_opened() -
         assert screen.panes.current == "feedback"
         assert "line 9999" not in screen.panes.output.text  # not loaded yet
         await pilot.press("alt+4")
-        await pilot.pause()
         assert screen.panes.current == "output"
-        assert "line 9999 " in screen.panes.output.text
+        await wait_for(pilot, lambda: "line 9999 " in screen.panes.output.text, "the output to load")
 
 
 FIX_QUESTION = Predict(
@@ -372,9 +447,9 @@ async def test_the_picked_prediction_is_marked_without_colour() -> None:
         await pilot.press("f5")
         await pilot.pause()
         assert isinstance(app.screen, PredictScreen)
-        await pilot.press("2")
-        await pilot.pause()
         options = app.screen.query_one(OptionList)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: str(options.get_option_at_index(1).prompt).startswith("▶"), "the pick's mark")
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert prompts == ["1. 0", "▶ 2. 1", "3. 3"]
         await pilot.press("escape")

@@ -73,6 +73,7 @@ async def test_r_rereads_after_a_file_changes(tmp_path: Path) -> None:
         write_student(room, tmp_path / "fay", "fay", {"loops": ["tracer-bool"] * 9}, {"loops": 40})
         (room / "broken.json").unlink()
         await pilot.press("r")
+        await wait_for(pilot, lambda: students(screen)[:1] == ["fay"], "the re-read")
         await settle(pilot)
         assert students(screen) == ["fay", "dee", "cy", "eve", "ada", "bob"]  # done: longest since too
         bob = table_rows(screen)[5]
@@ -100,7 +101,9 @@ async def test_enter_shows_the_students_attempts(tmp_path: Path) -> None:
         screen = await read(pilot)
         await pilot.press("down")  # dee
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, StudentScreen), "the student's screen", 10)
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, StudentScreen) and app.screen.is_mounted, "the student's screen"
+        )
         detail = app.screen
         assert isinstance(detail, StudentScreen) and detail.row.student == "dee"
         assert table_rows(detail, "#student-table") == [["jit-basics", "in-progress", "4", "0", "tracer-bool", "5m"]]
@@ -111,8 +114,8 @@ async def test_enter_shows_the_students_attempts(tmp_path: Path) -> None:
         await settle(pilot)
         assert [row[0] for row in table_rows(detail, "#student-table")] == ["jit-basics", "static-args"]
         await pilot.press("escape")
-        await settle(pilot)
-        assert app.screen is screen and screen.selected_file() == "dee.json"
+        await wait_for(pilot, lambda: app.screen is screen, "the room again")
+        assert screen.selected_file() == "dee.json"
         await pilot.press("q")
     assert app.return_code in (0, None)
 

@@ -91,14 +91,25 @@ class ResultPanes(TabbedContent):
         return self.active.removeprefix("tab-")
 
     def show_pane(self, name: str) -> None:
-        """Bring pane ``name`` to the front (the focus stays where it is)."""
+        """Bring pane ``name`` to the front.
+
+        The focus stays where it is, unless it was in the pane going to the
+        back: then it follows to the new one (a hidden widget keeps no focus,
+        and the student would be left with none).
+        """
         if name == "jaxpr":
             self.show_jaxpr_pane(True)
+        focused = self.screen.focused
         self.active = f"tab-{name}"
+        if focused is not None and self in focused.ancestors and self.get_pane(self.active) not in focused.ancestors:
+            self._focus_in(name)
 
     def focus_pane(self, name: str) -> None:
         """Bring pane ``name`` to the front and put the focus in it."""
         self.show_pane(name)
+        self._focus_in(name)
+
+    def _focus_in(self, name: str) -> None:
         target: Widget = {
             "lesson": self.query_one(LessonPane),
             "feedback": self.hints_panel,
@@ -127,10 +138,17 @@ class ResultPanes(TabbedContent):
 
     def scroll_lesson(self, pages: int) -> None:
         """Scroll the lesson text by ``pages`` pages (negative: up), bringing it to the front."""
-        self.show_pane("lesson")
         pane = self.query_one(LessonPane)
-        step = max(pane.scrollable_content_region.height - 1, 1)
-        pane.scroll_relative(y=pages * step, animate=False)
+
+        def scroll() -> None:
+            step = max(pane.scrollable_content_region.height - 1, 1)
+            pane.scroll_relative(y=pages * step, animate=False)
+
+        if self.current == "lesson":
+            scroll()
+        else:  # a pane just brought to the front has no size until the next layout
+            self.show_pane("lesson")
+            self.call_after_refresh(scroll)
 
     def clear(self, why: str | None = None) -> None:
         """Forget the last run: every pane back to its empty state (``why`` says so in Feedback)."""
@@ -168,7 +186,18 @@ class ResultPanes(TabbedContent):
         self._mark()
 
     def on_descendant_blur(self, _event: DescendantBlur) -> None:
-        self.call_after_refresh(self._mark)
+        self._mark()  # the screen's focus has already moved on
+
+    def on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        """A pane's widget took the focus: TabbedContent would bring that pane to the front.
+
+        Not when the focus has already moved on: two alt+N keys in one burst
+        (tmux, SSH) would otherwise bring the first pane back over the second.
+        """
+        focused = self.screen.focused
+        if focused is None or event.tab_pane not in focused.ancestors:
+            event.prevent_default()
+            event.stop()
 
     def on_tabbed_content_tab_activated(self, _event: TabbedContent.TabActivated) -> None:
         if self.current in ("output", "jaxpr"):
