@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shlex
 import shutil
@@ -22,15 +23,20 @@ pytestmark = [
 ]
 
 
+_TERMINALS = itertools.count()
+
+
 class Terminal:
     """A tmux session on a private server socket, so no user's tmux (or its environment) is involved."""
 
     def __init__(self, socket: str, session: str) -> None:
         self.socket, self.session = socket, session
+        self.last_error = ""
 
     def tmux(self, *args: str) -> str:
         assert TMUX is not None
         done = subprocess.run([TMUX, "-L", self.socket, *args], capture_output=True, text=True, timeout=30)
+        self.last_error = done.stderr.strip()
         return done.stdout
 
     def screen(self) -> str:
@@ -46,13 +52,17 @@ class Terminal:
             if found(text):
                 return text
             if time.monotonic() > deadline:
+                if not text.strip():  # say why the screen is empty: the session (and the app in it) may have ended
+                    text = f"(nothing; tmux says: {self.last_error or 'no error'})"
                 raise AssertionError(f"timed out after {timeout:g} s waiting for {what}; the screen shows:\n{text}")
             time.sleep(0.2)
 
 
 @contextmanager
 def start_terminal(home: Path, size: tuple[int, int] = (100, 32), no_color: bool = False) -> Iterator[Terminal]:
-    socket = f"jittutor-test-{os.getpid()}"
+    # A socket of its own for each terminal: a new session on the previous test's socket could
+    # land on that tmux server while it is still shutting down, and go with it.
+    socket = f"jittutor-test-{os.getpid()}-{next(_TERMINALS)}"
     term = Terminal(socket, "app")
     env = worker_env(JITTUTOR_HOME=str(home))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
@@ -76,9 +86,12 @@ def start_terminal(home: Path, size: tuple[int, int] = (100, 32), no_color: bool
         ]
     )
     width, height = size
+    # An app that dies leaves its last words on the screen (a failed wait shows them), not an empty pane.
+    conf = home.parent / "tmux.conf"
+    conf.write_text("set -g remain-on-exit on\n", encoding="utf-8")
     term.tmux(
         "-f",
-        "/dev/null",
+        str(conf),
         "new-session",
         "-d",
         "-s",
