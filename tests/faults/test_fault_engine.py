@@ -159,10 +159,10 @@ def test_too_many_crashes_in_a_row_declare_the_worker_dead() -> None:
         for _ in range(2):
             assert run(p, "import os\ndef f(x):\n    os._exit(1)\n").error.kind == "worker-crashed"
         assert p.status == "dead"
-        t0 = time.monotonic()
+        spawned = p.spawned
         with pytest.raises(WorkerDead, match=r"crashed 2 times in a row \(last: it exited with code 1\).*restart"):
             run(p, OK_SRC)
-        assert time.monotonic() - t0 < 1.0  # no attempt to start yet another worker
+        assert p.spawned == spawned  # no attempt to start yet another worker
         p.restart()
         assert_next_run_works(p)
 
@@ -346,7 +346,7 @@ def test_a_second_run_without_preempt_waits_its_turn(fpool: WorkerPool) -> None:
     thread.start()
     time.sleep(0.1)
     second = run(fpool, OK_SRC)
-    thread.join(20)
+    thread.join(SLACK)
     assert results and results[0].error is None and results[0].cases[0].match
     assert second.error is None
 

@@ -20,7 +20,12 @@ from jittutor.state.store import State
 HAMMER = """
 import sys
 from pathlib import Path
+import jittutor.state.files
 from jittutor.state.store import State
+# The lock is polled, not queued: one writer can wait out the other's whole burst, and past
+# LOCK_TIMEOUT (5 s, reached on a loaded machine) it writes without the lock, losing attempts by design.
+# This test is about the lock held, so it waits as long as the lock is held.
+jittutor.state.files.LOCK_TIMEOUT = 600.0
 home, n, tag = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 state = State.load(home)
 print("ready", flush=True)
@@ -29,6 +34,7 @@ for i in range(n):
     state.record_attempt("shared", passed=(tag == "a" and i == n - 1), device="cpu:0", jax_version="0.10.2")
     state.record_attempt(f"only-{tag}", passed=False, device=None, jax_version=None)
     state.record_hint("shared", i % 5)
+print(len(state.warnings), flush=True)
 """
 
 WRITER = """
@@ -65,7 +71,8 @@ def test_two_tutors_recording_at_once_lose_no_attempt(jittutor_home: Path) -> No
         p.stdin.write("go\n")
         p.stdin.flush()
     for p in procs:
-        assert p.wait(60) == 0
+        assert p.wait(300) == 0
+        assert p.stdout is not None and p.stdout.readline().strip() == "0", "a writer wrote without the lock"
     elapsed = time.monotonic() - t0
     state = State.load(jittutor_home)
     assert state.warnings == []
@@ -73,7 +80,7 @@ def test_two_tutors_recording_at_once_lose_no_attempt(jittutor_home: Path) -> No
     assert state.lesson("only-a").attempts == n and state.lesson("only-b").attempts == n
     assert state.lesson("shared").status == "done"  # a's last attempt passed; b's later failures do not undo it
     assert state.lesson("shared").hints_used == 4
-    assert elapsed < 30, f"{4 * n} locked writes took {elapsed:.1f} s"
+    assert elapsed < 120, f"{4 * n} locked writes took {elapsed:.1f} s"  # catches a wedged lock, not a slow disk
 
 
 def test_merge_keeps_what_only_this_process_knows(jittutor_home: Path) -> None:
@@ -102,10 +109,12 @@ def test_writers_killed_at_random_points_leave_only_whole_files(jittutor_home: P
     rng = random.Random(1234)
     budget = time.monotonic() + 45
     iterations = 0
-    while iterations < 200 and time.monotonic() < budget:
+    # At least 50 kills however slow the machine (one costs a Python start); up to 200 while the time box lasts.
+    while iterations < 50 or (iterations < 200 and time.monotonic() < budget):
         child = python(WRITER, str(jittutor_home))
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0, 0.03))
+        # Every 10th writer lives long enough to finish writes even where one write takes longer than 30 ms.
+        time.sleep(rng.uniform(0, 0.03) if iterations % 10 else 0.3)
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
         iterations += 1
@@ -128,7 +137,6 @@ def test_writers_killed_at_random_points_leave_only_whole_files(jittutor_home: P
         # Temporary files of the killed writer were cleaned up by that load, and never read as state.
         leftovers = [p.name for d in (jittutor_home, jittutor_home / "drafts") if d.exists() for p in d.glob(".*.tmp")]
         assert leftovers == [], leftovers
-    assert iterations >= 50, f"only {iterations} kills in the time box"
     total = sum(State.load(jittutor_home).lesson(f"lesson-{i}").attempts for i in range(3))
     assert total >= 1
 

@@ -52,9 +52,16 @@ class Slurm:
         return subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, env=self.env(), check=False)
 
     def jobs(self) -> list[tuple[str, str, str]]:
-        """Every job the controller knows that is not finished: (id, state, reason)."""
-        out = self.cmd("squeue", "-h", "-o", "%i %T %r")
-        return [tuple(line.split(None, 2)) for line in out.stdout.splitlines() if line.strip()]  # type: ignore[misc]
+        """Every job the controller knows that is not finished: (id, state, reason).
+
+        A failed squeue (a busy controller timing out) is asked again, never read as "no jobs".
+        """
+        for _ in range(10):
+            out = self.cmd("squeue", "-h", "-o", "%i %T %r")
+            if out.returncode == 0:
+                return [tuple(line.split(None, 2)) for line in out.stdout.splitlines() if line.strip()]  # type: ignore[misc]
+            time.sleep(1.0)
+        raise AssertionError(f"squeue kept failing: {out.stderr.strip()}")
 
     def wait_jobs(self, count: int, timeout: float = 60.0) -> list[tuple[str, str, str]]:
         """Wait until exactly ``count`` jobs are left (COMPLETING counts as left); return them."""

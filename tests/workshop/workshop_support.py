@@ -23,7 +23,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for_port(port: int, timeout: float = 30.0, proc: subprocess.Popen[Any] | None = None) -> None:
+def wait_for_port(port: int, timeout: float = 120.0, proc: subprocess.Popen[Any] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -74,7 +74,7 @@ def live_group_members(pgid: int) -> list[int]:
     return members
 
 
-def wait_gone(pgid: int, timeout: float = 10.0) -> list[int]:
+def wait_gone(pgid: int, timeout: float = 60.0) -> list[int]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         left = live_group_members(pgid)
@@ -84,8 +84,8 @@ def wait_gone(pgid: int, timeout: float = 10.0) -> list[int]:
     return live_group_members(pgid)
 
 
-def stop(proc: subprocess.Popen[Any], sig: int = signal.SIGINT, timeout: float = 15.0) -> int:
-    """Signal a process we started, then make sure it is gone."""
+def stop(proc: subprocess.Popen[Any], sig: int = signal.SIGINT, timeout: float = 60.0) -> int:
+    """Signal a process we started, then make sure it is gone (SIGKILL only after ``timeout``: a hang, not a slow exit)."""
     if proc.poll() is None:
         proc.send_signal(sig)
         try:
