@@ -162,7 +162,9 @@ def test_hints_revealed_anywhere_are_one_count(jittutor_home: Path) -> None:
     assert len(again.hints) == 3, "the same failure keeps the rungs already revealed"
 
 
-def test_a_hint_that_cannot_be_saved_is_shown_with_a_warning(jittutor_home: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_hint_that_cannot_be_saved_is_shown_with_a_warning(
+    jittutor_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     session = _session(jittutor_home)
     _judge(session, _failing_report())
 

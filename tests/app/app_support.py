@@ -12,6 +12,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from jittutor.app.app import JitTutorApp
+from jittutor.app.screens.main import MainScreen
 from jittutor.engine.protocol import (
     CaseReport,
     DeviceInfo,
@@ -22,6 +24,8 @@ from jittutor.engine.protocol import (
     ValueSummary,
     WorkerInfo,
 )
+from jittutor.lessons.catalogue import lesson_dirs, load_catalogue
+from jittutor.state.store import State
 from jittutor.tutoring.grading import Verdict
 
 HERE = Path(__file__).resolve().parent
@@ -227,3 +231,29 @@ def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., N
         asyncio.run(test(*args, **kwargs))
 
     return wrapper
+
+
+# -- the app on a FakePool ------------------------------------------------------------
+
+
+def make_app(lesson_id: str = "static-args", pool: Any = None, shipped: bool = False) -> JitTutorApp:
+    """The app on the pinned lessons (or the shipped ones) with a fake worker."""
+    catalogue = load_catalogue(lesson_dirs(()) if shipped else [PINNED_LESSONS])
+    return JitTutorApp(lesson_id, catalogue=catalogue, state=State.load(), pool=pool or FakePool(), blink=False)
+
+
+async def ready(pilot: Pilot[Any]) -> MainScreen:
+    """The main screen, once the fake worker has said hello."""
+    app = pilot.app
+    await wait_for(pilot, lambda: getattr(app, "jax_version", "") != "", "the fake worker")
+    assert isinstance(app.screen, MainScreen)
+    return app.screen
+
+
+async def failed_run(pilot: Pilot[Any], screen: MainScreen) -> None:
+    """F5 on code the fake worker fails, and the verdict handled."""
+    before = screen.runs_finished
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: screen.runs_finished > before, "the run")
+    await settle(pilot)
+    assert screen.verdict is not None and not screen.verdict.passed

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_support import PINNED_LESSONS, FakePool, run_async, settle, wait_for
+from app_support import PINNED_LESSONS, FakePool, failed_run, make_app, ready, run_async, settle, wait_for
 from support import own_filesystem, remount_read_only
-from test_app_traps import failed_run, make_app, ready
 
 from jittutor.app.app import JitTutorApp
 from jittutor.app.screens.main import MainScreen

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from app_support import PINNED_LESSONS, FakePool, error_report, run_async, settle, wait_for
+from app_support import PINNED_LESSONS, FakePool, error_report, failed_run, make_app, ready, run_async, settle, wait_for
 from textual.pilot import Pilot
 
 from jittutor.app.app import JitTutorApp
@@ -21,7 +21,7 @@ from jittutor.app.widgets.result_panes import ResultPanes
 from jittutor.app.widgets.results_table import ResultsTable
 from jittutor.engine.pool import RunCancelled
 from jittutor.engine.protocol import RunReport, RunRequest, ValueSummary
-from jittutor.lessons.catalogue import Catalogue, lesson_dirs, load_catalogue
+from jittutor.lessons.catalogue import Catalogue, load_catalogue
 from jittutor.lessons.model import Predict
 from jittutor.state.store import State
 from jittutor.tutoring.predict import quotes_the_fix
@@ -50,26 +50,6 @@ class BlockingPool(FakePool):
     def cancel(self) -> None:
         self.cancelled += 1
         self.stop.set()
-
-
-def make_app(lesson_id: str = "static-args", pool: Any = None, shipped: bool = False) -> JitTutorApp:
-    catalogue = load_catalogue(lesson_dirs(()) if shipped else [PINNED_LESSONS])
-    return JitTutorApp(lesson_id, catalogue=catalogue, state=State.load(), pool=pool or FakePool(), blink=False)
-
-
-async def ready(pilot: Pilot[Any]) -> MainScreen:
-    app = pilot.app
-    await wait_for(pilot, lambda: getattr(app, "jax_version", "") != "", "the fake worker")
-    assert isinstance(app.screen, MainScreen)
-    return app.screen
-
-
-async def failed_run(pilot: Pilot[Any], screen: MainScreen) -> None:
-    before = screen.runs_finished
-    await pilot.press("f5")
-    await wait_for(pilot, lambda: screen.runs_finished > before, "the run")
-    await settle(pilot)
-    assert screen.verdict is not None and not screen.verdict.passed
 
 
 @run_async
